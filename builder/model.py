@@ -26,6 +26,7 @@ class Plan:
     issue_date: date | None = None
     source_url: str | None = None
     note: str | None = None
+    row: int | None = field(default=None, compare=False)  # physical CSV line (header = 1), for messages
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class ActionArea:
     short_name_zh: str
     summary_zh: str
     summary_en: str | None = None
+    row: int | None = field(default=None, compare=False)  # physical CSV line (header = 1), for messages
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Task:
     title_zh: str
     title_en: str
     responsibility_zh: str | None = None
+    row: int | None = field(default=None, compare=False)  # physical CSV line (header = 1), for messages
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Department:
     name_zh: str
     name_en: str
     full_name_zh: str | None = None
+    row: int | None = field(default=None, compare=False)  # physical CSV line (header = 1), for messages
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class TaskDepartment:
     department_id: str
     order: int
     role: str  # "lead" | "support"
+    row: int | None = field(default=None, compare=False)  # physical CSV line (header = 1), for messages
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class Indicator:
     task_id: int | None = None
     definition_en: str | None = None
     comparable_indicator_id: str | None = None
+    row: int | None = field(default=None, compare=False)  # physical CSV line (header = 1), for messages
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,7 @@ class Target:
     baseline_year: int | None = None
     baseline_value: float | None = None
     note: str | None = None
+    row: int | None = field(default=None, compare=False)  # physical CSV line (header = 1), for messages
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,7 @@ class KeyProject:
     status: str  # unknown | planned | under-construction | completed | cancelled
     status_source_id: str | None = None
     note: str | None = None
+    row: int | None = field(default=None, compare=False)  # physical CSV line (header = 1), for messages
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,7 @@ class Source:
     url: str
     accessed: date
     note: str | None = None
+    row: int | None = field(default=None, compare=False)  # physical CSV line (header = 1), for messages
 
 
 @dataclass(frozen=True)
@@ -165,6 +174,7 @@ class DataRoot:
     observations: tuple[Observation, ...] = ()
     sources: tuple[Source, ...] = ()
     descriptors: dict = field(default_factory=dict)  # package name -> descriptor dict
+    files: dict = field(default_factory=dict)  # (package, resource) -> CSV path as shown in messages
 
     def plan_package(self, name: str) -> PlanPackage | None:
         """The plan package with this folder name, or None."""
@@ -177,6 +187,10 @@ class DataRoot:
     def targets(self) -> tuple[Target, ...]:
         """Every target in every plan package."""
         return tuple(t for p in self.plans for t in p.targets)
+
+    def file_for(self, package: str, resource: str) -> str | None:
+        """The CSV path of a resource as shown in messages, e.g. datapackages/songyuan-plan/data/targets.csv."""
+        return self.files.get((package, resource))
 
     def observations_for(self, indicator_id: str) -> tuple[Observation, ...]:
         """Published values of one indicator, oldest first."""

@@ -29,7 +29,174 @@ class CodeInfo:
 
 
 # Every code a Problem may carry. Tests check each has a fixture that triggers it.
-CATALOGUE: dict[str, CodeInfo] = {}
+# Codes are stable: maintainers and scripts search for them, so never rename one.
+CATALOGUE: dict[str, CodeInfo] = {
+    # --- the data directory and its packages ---
+    "data-dir-missing": CodeInfo(
+        "数据目录不存在", "给出的数据目录不存在或不是目录。",
+        "用 --data 指定包含 songyuan-plan、jilin-plan、published-values 三个子目录的目录"),
+    "package-missing": CodeInfo(
+        "缺少数据包", "数据目录中缺少一个必需的数据包子目录。",
+        "恢复该子目录（可从版本库中找回），目录名必须与要求的一致"),
+    "unknown-package": CodeInfo(
+        "未知的子目录", "数据目录中有一个不属于任何已知数据包的子目录，它会被忽略。",
+        "如果这是数据包，请改成规定的名称；否则把它移出数据目录"),
+    "descriptor-missing": CodeInfo(
+        "缺少 datapackage.json", "数据包子目录中没有 datapackage.json 描述文件。",
+        "恢复该数据包的 datapackage.json（可从版本库中找回）"),
+    "json-invalid": CodeInfo(
+        "JSON 格式错误", "datapackage.json 不是合法的 JSON，无法解析。",
+        "在报告的行列位置附近检查逗号、引号和括号是否成对；可用 JSON 检查工具定位"),
+    "descriptor-invalid": CodeInfo(
+        "描述文件结构错误", "datapackage.json 能解析，但结构不符合数据包规范或本项目的数据约定。",
+        "按报告的属性修改 datapackage.json，使其与版本库中的原始描述一致"),
+    "resource-missing": CodeInfo(
+        "缺少资源", "datapackage.json 的 resources 中缺少一个必需的资源（表）。",
+        "在 resources 中恢复该资源的描述（name、path、schema）"),
+    # --- resource paths (checked before anything is read) ---
+    "path-absolute": CodeInfo(
+        "资源路径是绝对路径", "资源路径必须是数据包目录内的相对路径，不能是绝对路径。",
+        "把 path 改成相对于数据包目录的路径，例如 data/targets.csv"),
+    "path-parent": CodeInfo(
+        "资源路径指向数据包之外", "资源路径中含有“..”，会读取数据包目录以外的文件。",
+        "把文件放进数据包目录（如 data/ 下），并把 path 改成不含“..”的相对路径"),
+    "path-remote": CodeInfo(
+        "资源路径是网址", "资源路径是网址或其他远程地址；为安全和可重复，构建只读取本地文件，不会下载。",
+        "把文件下载到数据包的 data/ 目录中，再把 path 改成相对路径，例如 data/targets.csv"),
+    "path-symlink-escape": CodeInfo(
+        "符号链接指向数据包之外", "资源路径经过符号链接后指向数据包目录以外的位置。",
+        "删除符号链接，把真实文件复制到数据包目录中"),
+    "path-not-file": CodeInfo(
+        "资源路径不是普通文件", "资源路径指向的是目录或其他特殊文件，而不是 CSV 文件。",
+        "把 path 改成指向一个 CSV 文件"),
+    "file-missing": CodeInfo(
+        "文件不存在", "描述文件中列出的文件在磁盘上找不到。",
+        "检查文件名的拼写和大小写，或恢复该文件"),
+    "file-too-large": CodeInfo(
+        "文件过大", "文件超过大小上限（CSV 每个 50 MB），为避免耗尽内存，没有读取。",
+        "检查是否误存了错误的文件；本项目的表格应远小于该上限"),
+    # --- encoding and CSV syntax ---
+    "encoding-gbk": CodeInfo(
+        "文件是 GBK 编码", "文件不是 UTF-8 编码，看起来是 Excel 以 GBK（ANSI）编码保存的 CSV。",
+        "在 Excel 中用“另存为”，文件类型选“CSV UTF-8（逗号分隔）(*.csv)”后保存；WPS 选择“UTF-8”编码"),
+    "encoding-invalid": CodeInfo(
+        "文件编码无法识别", "文件既不是 UTF-8，也不是 GBK，无法读取其中的文字。",
+        "用 Excel 另存为“CSV UTF-8（逗号分隔）(*.csv)”，或在文本编辑器中以 UTF-8 编码保存"),
+    "csv-malformed": CodeInfo(
+        "CSV 格式错误", "CSV 文件无法按行列解析，例如引号没有成对闭合或文件为空。",
+        "在报告的行附近检查双引号：含逗号或换行的单元格要用一对双引号括起来，单元格内的双引号要写成两个"),
+    # --- header ---
+    "missing-column": CodeInfo(
+        "缺少列", "CSV 的表头中缺少描述文件 schema 规定的一列。",
+        "在表头中加回该列（列名要与 datapackage.json 中的字段名完全一致），没有值的单元格可以留空"),
+    "extra-column": CodeInfo(
+        "多余的列", "CSV 的表头中有一列不在描述文件 schema 中，或有一列没有列名。",
+        "删除该列；如果确实需要新列，先在 datapackage.json 的 schema 中增加字段"),
+    "renamed-column": CodeInfo(
+        "列名被改动", "CSV 表头中某列的名称与 schema 规定的字段名不一致，看起来是被改名了。",
+        "把列名改回 schema 中的字段名（区分大小写，不要有空格）"),
+    "duplicate-column": CodeInfo(
+        "重复的列", "CSV 的表头中同一个列名出现了不止一次。",
+        "删除重复的列，只保留一列"),
+    "column-order": CodeInfo(
+        "列的顺序不对", "CSV 的列名都对，但顺序与 schema 中的字段顺序不一致；数据包规范按位置读取列。",
+        "按 datapackage.json 中字段的顺序重新排列各列"),
+    # --- rows and cells (frictionless) ---
+    "cell-type": CodeInfo(
+        "单元格类型错误", "单元格的值不符合字段的类型（数字、整数、日期、true/false）。",
+        "按字段类型填写：数字用阿拉伯数字且不带单位，日期写成 YYYY-MM-DD，是否写 true 或 false"),
+    "cell-constraint": CodeInfo(
+        "单元格不符合约束", "单元格的值违反了字段的约束（必填、允许的取值、格式、最小值或最大值等）。",
+        "按提示修改该单元格，使其满足 datapackage.json 中该字段的约束"),
+    "duplicate-key": CodeInfo(
+        "主键重复", "两行的主键（标识列）相同，每行的主键必须唯一。",
+        "修改其中一行的标识，或删除重复的行"),
+    "broken-reference": CodeInfo(
+        "引用不存在", "单元格引用了同一数据包另一张表中不存在的标识（外键）。",
+        "检查标识的拼写，或先在被引用的表中添加该行"),
+    "blank-row": CodeInfo(
+        "空行", "CSV 中有一整行是空的。",
+        "删除该空行"),
+    "extra-cell": CodeInfo(
+        "单元格多于列数", "该行的单元格数多于表头的列数，常见原因是文字中含有逗号却没有用双引号括起来。",
+        "把含逗号的单元格用双引号括起来，或删除多余的单元格"),
+    "missing-cell": CodeInfo(
+        "单元格少于列数", "该行的单元格数少于表头的列数。",
+        "补齐该行缺少的单元格；没有值的单元格也要保留逗号分隔"),
+    "table-invalid": CodeInfo(
+        "表格校验错误", "frictionless 报告了一个本项目没有专门归类的表格错误。",
+        "按消息修改该文件；如果看不懂，请把这条消息报告给维护者"),
+    "plan-count": CodeInfo(
+        "规划行数不对", "规划包的 plans 表必须正好有一行，描述该数据包依据的规划文件。",
+        "在 plans.csv 中保留且只保留一行"),
+    # --- rules across resources and packages (checks.py) ---
+    "unknown-indicator": CodeInfo(
+        "指标不存在", "引用的指标标识在 songyuan-plan 和 jilin-plan 的 indicators 中都找不到。",
+        "检查 indicator_id 的拼写，或先在相应规划包的 indicators.csv 中添加该指标"),
+    "unknown-source": CodeInfo(
+        "来源不存在", "引用的来源标识在 published-values 的 sources 中找不到。",
+        "检查 source_id 的拼写，或先在 published-values/data/sources.csv 中添加该来源"),
+    "duplicate-indicator-id": CodeInfo(
+        "指标标识在多个数据包中重复", "indicator_id 必须在所有数据包中唯一，公开数值才能对应到唯一的指标。",
+        "给其中一个指标换一个标识（吉林省的指标以 jl- 开头）"),
+    "indicator-id-prefix": CodeInfo(
+        "指标标识前缀不对", "jilin-plan 的指标标识必须以 jl- 开头，其他数据包的指标标识不能以 jl- 开头。",
+        "按所在数据包修改 indicator_id 的前缀，并同步修改引用它的行"),
+    "area-mismatch": CodeInfo(
+        "指标的领域与任务不一致", "指标填写的 area_id 与其 task_id 所属任务的领域不同。",
+        "把 area_id 改成该任务所属的领域，或改正 task_id"),
+    "target-year-before-baseline": CodeInfo(
+        "目标年份不晚于基准年", "目标年份必须晚于基准年，否则无法计算进展。",
+        "核对原文，改正 target_year 或 baseline_year"),
+    "baseline-year-missing": CodeInfo(
+        "缺少基准年", "下降（reduction）和新增（addition）类目标必须有基准年，否则无法计算进展。",
+        "按原文填写 baseline_year，例如“比2020年下降”填 2020，“十四五新增”填 2020"),
+    "target-value-missing": CodeInfo(
+        "缺少目标值或比较方式", "除 deferred 和 qualitative 外，每个目标都必须有目标值和比较方式。",
+        "按原文填写 target_value 和 comparator；如果原文没有数字，把 kind 改为 qualitative 或 deferred"),
+    "target-value-unexpected": CodeInfo(
+        "不应有目标值", "deferred（完成省定目标）和 qualitative（定性）目标没有数值，不应填写目标值、比较方式或容差。",
+        "清空 target_value、comparator 和 tolerance，或改正 kind"),
+    "tolerance-invalid": CodeInfo(
+        "容差用法不对", "只有比较方式为 ≈（左右）的目标才能填写容差，且容差应小于目标值。",
+        "清空 tolerance，或把 comparator 改为 ≈，并确认容差小于目标值"),
+    "implausible-year": CodeInfo(
+        "年份不合理", "公开数值的年份必须在 1949 年到最近查阅年份的次年之间；更晚的年份还不可能有公开数值。",
+        "核对来源中数值所属的年份"),
+    "observation-after-source": CodeInfo(
+        "数值年份晚于来源发布", "公开数值所属年份晚于来源的发布日期，来源不可能已经公布这一年的数值。",
+        "核对数值所属年份和来源的发布日期（sources.csv 的 date）"),
+    "share-out-of-range": CodeInfo(
+        "比重超出 0–100", "单位为 % 的数值（以及下降百分比）必须在 0 到 100 之间。",
+        "核对数值；比重填百分数本身，例如 20% 填 20"),
+    "missing-unit": CodeInfo(
+        "缺少单位", "每个指标都必须有计量单位。",
+        "填写 unit，例如 %、万千瓦、万吨；无量纲的指标填“无”"),
+    "comparable-unit-mismatch": CodeInfo(
+        "可比指标单位不同", "两个被标为可比的指标单位不同，网站上的对照可能误导读者。",
+        "核对两个指标的单位；若确实不可比，清空 comparable_indicator_id"),
+    "duplicate-final-value": CodeInfo(
+        "同一年有多个最终数值", "同一指标同一年份只能有一个 status 为 final 的数值。",
+        "保留一个 final 数值；其他来源的数值改为 revised 或 preliminary，或删除"),
+    "quote-empty": CodeInfo(
+        "原文引文为空", "原文引文（quote_zh）只有空白字符；每个目标和项目都必须能追溯到规划原文。",
+        "把规划中设定该目标的原话逐字粘贴到 quote_zh"),
+    "quote-untrimmed": CodeInfo(
+        "引文首尾有空白", "原文引文（quote_zh）开头或结尾有空格或换行。",
+        "删除引文开头和结尾的空白字符"),
+    "task-without-department": CodeInfo(
+        "任务没有责任单位", "原文写明了责任单位（responsibility_zh 不为空）的任务，在 task_departments 中至少要有一个责任单位。",
+        "在 task_departments.csv 中为该任务添加责任单位（原文括号中的单位，第一个为牵头单位）"),
+    "task-lead-count": CodeInfo(
+        "牵头单位数量不对", "每项任务必须正好有一个牵头单位（role 为 lead）。",
+        "在 task_departments.csv 中把该任务的第一个单位设为 lead，其余设为 support"),
+    "status-without-source": CodeInfo(
+        "项目状态没有来源", "重点项目的状态不是 unknown 时，必须注明支持该状态的公开来源。",
+        "填写 status_source_id（sources.csv 中的来源），或把 status 改回 unknown"),
+    "formula-injection": CodeInfo(
+        "单元格会被 Excel 当作公式", "文字单元格以 =、+、-、@（或制表符、回车）开头，记者用 Excel 打开下载的 CSV 时会被当作公式执行。",
+        "删除开头的这个字符，或改写使其不以 = + - @ 开头（例如把“-”改为“负”或“—”）"),
+}
 
 
 def problem(code: str, message: str, *, file: str | None = None, row: int | None = None,

@@ -1,0 +1,206 @@
+"""Chart specs, summaries and tables for one indicator. All values here are SYNTHETIC."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import jsonschema
+import vl_convert
+from altair.vegalite.v6 import schema as vl_schema
+
+from builder.charts import (
+    FONT,
+    VEGA_LITE_VERSION,
+    chart_summary_en,
+    chart_summary_zh,
+    chart_table,
+    indicator_chart,
+    spec_to_json,
+)
+from builder.model import Indicator, Observation, Target
+from builder.progress import STATUS_LABEL_ZH, assess_target
+
+FOREST = Indicator("songyuan-plan", "forest", "合成覆盖率", "Synthetic cover", "%", "%", "higher", "合成指标（测试用）")
+
+
+def target(target_id: str, year: int, value: float, **fields) -> Target:
+    values = dict(package="songyuan-plan", target_id=target_id, indicator_id="forest", kind="level",
+                  aspirational=False, quote_zh="合成原文", clause="二", target_year=year, target_value=value,
+                  comparator=">=", baseline_year=2020, baseline_value=7.9)
+    values.update(fields)
+    return Target(**values)
+
+
+def obs(year: int, value: float, status: str = "final", note: str | None = None) -> Observation:
+    return Observation("forest", year, value, status, "s-1", row=2, note=note)
+
+
+TARGETS = [target("t-2035", 2035, 8.7), target("t-2025", 2025, 8.6)]
+OBSERVATIONS = [obs(2023, 8.2, "preliminary"), obs(2020, 7.9), obs(2021, 8.0)]
+
+
+def assessments(targets=TARGETS, observations=OBSERVATIONS, as_of=2024):
+    return {t.target_id: assess_target(t, FOREST, observations, as_of) for t in targets}
+
+
+def chart(targets=TARGETS, observations=OBSERVATIONS):
+    return indicator_chart(FOREST, targets, observations, assessments(targets, observations))
+
+
+def rows_of(spec: dict, kind: str) -> list[dict]:
+    return [row for row in spec["data"]["values"] if row["kind"] == kind]
+
+
+def strings(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key != "$schema":
+                yield from strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from strings(value)
+    elif isinstance(node, str):
+        yield node
+
+
+def test_spec_is_valid_vega_lite():
+    jsonschema.validate(chart(), vl_schema.load_schema())
+
+
+def test_spec_draws_offline_with_its_labels():
+    svg = vl_convert.vegalite_to_svg(chart(), vl_version=VEGA_LITE_VERSION, allowed_base_urls=[])
+    assert "2025 年目标 8.6%" in svg and "2035 年目标 8.7%" in svg and "2020 年基准 7.9%" in svg
+
+
+def test_spec_holds_published_and_target_values():
+    spec = chart()
+    assert [(r["year"], r["value"]) for r in rows_of(spec, "公开数值")] == [(2020, 7.9), (2021, 8.0), (2023, 8.2)]
+    assert [(r["year"], r["value"], r["label"]) for r in rows_of(spec, "目标")] == [
+        (2025, 8.6, "2025 年目标 8.6%"), (2035, 8.7, "2035 年目标 8.7%")]
+    assert rows_of(spec, "基准")[0]["year"] == 2020
+    paths = rows_of(spec, "所需路径")
+    assert {r["target_id"] for r in paths} == {"t-2025", "t-2035"}
+
+
+def test_spec_is_responsive_and_described():
+    spec = chart()
+    assert spec["width"] == "container" and spec["height"] == 260
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+    assert spec["description"] == chart_summary_zh(FOREST, TARGETS, OBSERVATIONS, assessments())
+    assert "Noto Sans CJK SC" in spec["config"]["font"] and spec["config"]["font"] == FONT
+
+
+def test_years_have_no_thousands_separator_and_unit_is_in_axis_title():
+    spec = chart()
+    encodings = [layer["encoding"] for layer in spec["layer"]]
+    assert all(e["x"]["axis"]["format"] == "d" for e in encodings)
+    assert all(e["y"]["title"] == "单位：%" for e in encodings)
+
+
+def test_series_differ_by_more_than_colour():
+    spec = chart()
+    shape = next(layer["encoding"]["shape"] for layer in spec["layer"] if "shape" in layer["encoding"])
+    shapes = dict(zip(shape["scale"]["domain"], shape["scale"]["range"]))
+    assert len({shapes["公开数值"], shapes["基准"], shapes["目标"]}) == 3
+    dash = next(layer["encoding"]["strokeDash"] for layer in spec["layer"] if "strokeDash" in layer["encoding"])
+    dashes = dict(zip(dash["scale"]["domain"], dash["scale"]["range"]))
+    assert dashes["所需路径"] != dashes["公开数值"]
+    assert any(layer["mark"]["type"] == "text" for layer in spec["layer"])
+
+
+def test_line_does_not_bridge_a_year_without_value():
+    segments = {r["year"]: r["segment"] for r in rows_of(chart(), "公开数值")}
+    assert segments[2020] == segments[2021] != segments[2023]
+
+
+def test_no_remote_address_in_spec():
+    spec = chart()
+    assert "url" not in json.dumps(spec) and "datasets" not in spec
+    assert not [s for s in strings(spec) if "http:" in s or "https:" in s or "//" in s]
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v")
+
+
+def test_same_inputs_give_identical_spec():
+    first, second = chart(), indicator_chart(FOREST, list(reversed(TARGETS)), list(reversed(OBSERVATIONS)), assessments())
+    assert first == second
+    assert json.dumps(first, sort_keys=True, ensure_ascii=False) == json.dumps(second, sort_keys=True, ensure_ascii=False)
+
+
+def test_spec_is_identical_across_processes(tmp_path):
+    script = (
+        "import sys; sys.path.insert(0, %r)\n"
+        "from tests.unit.test_charts import chart\n"
+        "from builder.charts import spec_to_json\n"
+        "print(spec_to_json(chart()))\n"
+    ) % os.getcwd()
+    # Another interpreter with another string-hash seed: no name may depend on process state.
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, check=True)
+    assert done.stdout.strip() == spec_to_json(chart())
+
+
+def test_chart_without_published_value_still_marks_targets():
+    spec = chart(observations=[])
+    assert spec is not None
+    assert rows_of(spec, "公开数值") == []
+    assert [r["year"] for r in rows_of(spec, "目标")] == [2025, 2035]
+    assert "暂无公开数值" in spec["description"]
+    jsonschema.validate(spec, vl_schema.load_schema())
+
+
+def test_no_chart_for_targets_without_numbers_and_no_values():
+    deferred = target("t-d", 2025, None, kind="deferred", comparator=None, baseline_year=None, baseline_value=None)
+    assert indicator_chart(FOREST, [deferred], [], assessments([deferred], [])) is None
+    assert chart_summary_zh(FOREST, [deferred], [], assessments([deferred], [])) == "暂无公开数值；规划没有给出具体数值目标。"
+
+
+def test_summary_names_latest_value_target_and_status():
+    summary = chart_summary_zh(FOREST, TARGETS, OBSERVATIONS, assessments())
+    status = STATUS_LABEL_ZH[assessments()["t-2025"].status]
+    assert summary == f"最新公开数值为 2023 年的 8.2%（初步数），低于 2025 年目标 8.6%（进展状态：{status}）。"
+    english = chart_summary_en(FOREST, TARGETS, OBSERVATIONS, assessments())
+    assert "8.2%" in english and "2025 target of 8.6%" in english and "below" in english
+
+
+def test_summary_without_value_lists_targets():
+    summary = chart_summary_zh(FOREST, TARGETS, [], assessments(observations=[]))
+    assert summary == "暂无公开数值；规划目标为到 2025 年不低于 8.6%、到 2035 年不低于 8.7%。"
+
+
+def test_summary_compares_with_the_next_target_due():
+    later = [obs(2020, 7.9), obs(2026, 8.65)]
+    summary = chart_summary_zh(FOREST, TARGETS, later, assessments(observations=later, as_of=2027))
+    assert "低于 2035 年目标 8.7%" in summary
+
+
+def test_table_rows_sorted_by_year_then_kind():
+    rows = chart_table(FOREST, TARGETS, OBSERVATIONS, assessments())
+    assert set(rows[0]) == {"year", "kind", "value", "number", "note"}
+    order = ["公开数值", "基准", "目标", "所需路径"]
+    assert rows == sorted(rows, key=lambda r: (r["year"], order.index(r["kind"])))
+    published = [r for r in rows if r["kind"] == "公开数值"]
+    assert [(r["year"], r["value"], r["note"]) for r in published] == [
+        (2020, "7.9%", "最终数"), (2021, "8%", "最终数"), (2023, "8.2%", "初步数")]
+    assert {"year": 2025, "kind": "目标", "value": "8.6%", "number": 8.6, "note": "到 2025 年不低于 8.6%"} in rows
+
+
+def test_table_lists_path_only_where_a_reader_compares_it():
+    rows = chart_table(FOREST, TARGETS, OBSERVATIONS, assessments())
+    path_years = {r["year"] for r in rows if r["kind"] == "所需路径"}
+    assert path_years == {2020, 2021, 2023, 2025, 2035}
+    assert all("计算值" in r["note"] for r in rows if r["kind"] == "所需路径")
+
+
+def test_spec_json_cannot_close_the_script_element():
+    hostile = [obs(2020, 7.9, note="</script><script>alert(1)</script>"), obs(2021, 8.0)]
+    text = spec_to_json(indicator_chart(FOREST, TARGETS, hostile, assessments(observations=hostile)))
+    assert "</script" not in text and "<" not in text
+    assert "</script><script>alert(1)</script>" in json.dumps(json.loads(text), ensure_ascii=False)
+
+
+def test_vega_lite_version_matches_a_bundled_library():
+    assert VEGA_LITE_VERSION in vl_convert.get_vegalite_versions()
+    assert f"/vega-lite/v{VEGA_LITE_VERSION}." in chart()["$schema"]

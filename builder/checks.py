@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from builder.load import load_data_root
-from builder.model import DataRoot, Indicator, PlanPackage
+from builder.model import DataRoot, Department, Indicator, PlanPackage
 from builder.problems import Problem, problem
 
 VALUES = "published-values"
@@ -112,6 +112,19 @@ def check_indicator_ids(data: DataRoot) -> Iterator[Problem]:
             if is_jilin != ind.indicator_id.startswith("jl-"):
                 rule = "必须以 jl- 开头" if is_jilin else "不能以 jl- 开头（jl- 留给吉林省的指标）"
                 yield problem("indicator-id-prefix", f"{pkg.name} 的指标标识“{ind.indicator_id}”{rule}", **where)
+
+
+def check_department_ids(data: DataRoot) -> Iterator[Problem]:
+    """department_id is unique across plan packages: each unit gets one page on the site."""
+    seen: dict[str, tuple[str, Department]] = {}
+    for pkg in data.plans:
+        for dept in pkg.departments:
+            if dept.department_id in seen and seen[dept.department_id][0] != pkg.name:
+                other_pkg, other = seen[dept.department_id]
+                yield problem("duplicate-department-id", f"单位标识“{dept.department_id}”已在 {other_pkg} 中使用"
+                              f"（{data.file_for(other_pkg, 'departments')} 第 {other.row} 行）",
+                              **at(data, pkg.name, "departments", dept, "department_id"))
+            seen.setdefault(dept.department_id, (pkg.name, dept))
 
 
 def check_indicator_units(data: DataRoot) -> Iterator[Problem]:
@@ -286,5 +299,5 @@ def check_formula_injection(data: DataRoot) -> Iterator[Problem]:
                           f"Excel 打开时会把它当作公式", **at(data, package, resource, record, f.name))
 
 
-CHECKS = (check_indicator_ids, check_indicator_units, check_indicator_areas, check_observations, check_targets,
+CHECKS = (check_indicator_ids, check_department_ids, check_indicator_units, check_indicator_areas, check_observations, check_targets,
           check_quotes, check_task_departments, check_key_projects, check_formula_injection)

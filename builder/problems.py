@@ -139,6 +139,9 @@ CATALOGUE: dict[str, CodeInfo] = {
     "duplicate-indicator-id": CodeInfo(
         "指标标识在多个数据包中重复", "indicator_id 必须在所有数据包中唯一，公开数值才能对应到唯一的指标。",
         "给其中一个指标换一个标识（吉林省的指标以 jl- 开头）"),
+    "duplicate-department-id": CodeInfo(
+        "单位标识在多个数据包中重复", "department_id 必须在所有数据包中唯一，每个责任单位在网站上才有唯一的页面。",
+        "给其中一个单位换一个标识（吉林省的单位以 jl- 开头）"),
     "indicator-id-prefix": CodeInfo(
         "指标标识前缀不对", "jilin-plan 的指标标识必须以 jl- 开头，其他数据包的指标标识不能以 jl- 开头。",
         "按所在数据包修改 indicator_id 的前缀，并同步修改引用它的行"),

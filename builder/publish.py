@@ -440,7 +440,7 @@ def describe_download(path: str, data: DataRoot) -> str:
     if parts == ("targets.csv",):
         return "全部目标及其最新公开数值和状态（UTF-8 带 BOM，Excel 可直接打开）"
     if len(parts) == 1 and parts[0].endswith(".zip"):
-        with_text = "和规划原文转录件" if data.plan_package(parts[0].removesuffix(".zip")) else ""
+        with_text = " 和规划原文转录件" if data.plan_package(parts[0].removesuffix(".zip")) else ""
         return f"整个数据包的压缩包：描述文件、全部 CSV{with_text}"
     rel = "/".join(parts[1:])
     if rel == "datapackage.json":

@@ -1,0 +1,271 @@
+"""Real-browser fixtures: build the real datapackages/ once, serve the site on 127.0.0.1,
+and drive Debian's chromium through Playwright (no browser download, no other host)."""
+from __future__ import annotations
+
+import functools
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+REPO = Path(__file__).resolve().parents[2]
+DATA_DIR = REPO / "datapackages"
+CHROMIUM = "/usr/lib/chromium/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+INLINE_SCHEMES = {"data", "blob", "about"}
+CHART_TIMEOUT_MS = 30_000
+
+MOBILE = {
+    "viewport": {"width": 375, "height": 812},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+# ---------------------------------------------------------------- build and serve
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real datapackages/ built once per session with the `carbon-site` console script."""
+    tmp = tmp_path_factory.mktemp("browser-build")
+    site, build = tmp / "site", tmp / "build"
+    exe = Path(sys.executable).parent / "carbon-site"
+    command = [str(exe), "build", "--data", str(DATA_DIR), "--out", str(site), "--build-dir", str(build)]
+    proc = subprocess.run(command, cwd=tmp, capture_output=True, text=True, timeout=1200)
+    if proc.returncode != 0 or not (site / "index.html").is_file():
+        pytest.fail(
+            f"`{' '.join(command)}` exited {proc.returncode}; no site to test.\n"
+            f"--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-4000:]}",
+            pytrace=False,
+        )
+    return site
+
+
+class SiteServer(ThreadingHTTPServer):
+    """A static server that remembers every path it was asked for."""
+
+    daemon_threads = True
+
+    def __init__(self, site: Path):
+        self.hits: list[str] = []
+        self.hits_lock = threading.Lock()
+        handler = functools.partial(_Handler, directory=str(site))
+        super().__init__(("127.0.0.1", 0), handler)
+
+    def hits_since(self, start: int) -> list[str]:
+        with self.hits_lock:
+            return list(self.hits[start:])
+
+    def hit_count(self) -> int:
+        with self.hits_lock:
+            return len(self.hits)
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server naming)
+        with self.server.hits_lock:
+            self.server.hits.append(urlsplit(self.path).path)
+        super().do_GET()
+
+    def end_headers(self):
+        # What an ordinary static host (e.g. GitHub Pages) sends: lets the browser reuse
+        # an asset across pages only if the site refers to it by one stable URL.
+        self.send_header("Cache-Control", "max-age=600")
+        super().end_headers()
+
+    def log_message(self, format, *args):  # noqa: A002 (signature fixed by http.server)
+        pass
+
+
+@dataclass(frozen=True)
+class Served:
+    root: str          # "http://127.0.0.1:<port>/"
+    site: Path
+    server: SiteServer
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a site-relative path such as "areas/1/"."""
+        return self.root + path.lstrip("/")
+
+
+@pytest.fixture(scope="session")
+def served(built_site: Path) -> Iterator[Served]:
+    """The built site served over HTTP on 127.0.0.1 from a daemon thread."""
+    server = SiteServer(built_site)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    try:
+        yield Served(root=f"http://{host}:{port}/", site=built_site, server=server)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+# ---------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One Debian chromium per session."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class PageLog:
+    """What a page did while a test drove it."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)       # requests to any other host (aborted)
+    failed: list[str] = field(default_factory=list)        # local responses >= 400 and failed requests
+
+    def problems(self) -> list[str]:
+        """Console errors, uncaught exceptions and broken local requests, one line each."""
+        return (
+            [f"console.error: {m}" for m in self.console_errors]
+            + [f"uncaught exception: {m}" for m in self.page_errors]
+            + [f"request failed: {m}" for m in self.failed]
+        )
+
+
+def is_local(url: str) -> bool:
+    """True for URLs that stay on this machine (127.0.0.1/localhost, data:, blob:)."""
+    parts = urlsplit(url)
+    return parts.scheme in INLINE_SCHEMES or (parts.hostname or "") in LOCAL_HOSTS
+
+
+@dataclass
+class Browsing:
+    """One browser context for one test; every request to another host is aborted and logged."""
+
+    context: BrowserContext
+    served: Served
+    log: PageLog
+
+    def open(self, path: str, *, wait_for_charts: bool = True) -> Page:
+        """Open a site page, check it answered 200, and (by default) wait until its charts are drawn."""
+        page = self.context.new_page()
+        page.on("console", lambda msg: msg.type == "error" and self.log.console_errors.append(
+            f"{msg.text} ({msg.location.get('url', '')}:{msg.location.get('lineNumber', '')})"))
+        page.on("pageerror", lambda exc: self.log.page_errors.append(str(exc)))
+        page.on("response", lambda r: r.status >= 400 and self.log.failed.append(f"{r.status} {r.url}"))
+        page.on("requestfailed", lambda r: is_local(r.url) and self.log.failed.append(
+            f"{r.failure} {r.url}"))
+        response = page.goto(self.served.url(path), wait_until="load")
+        assert response is not None and response.status == 200, (
+            f"{path}: HTTP {response.status if response else 'no response'}")
+        if wait_for_charts:
+            wait_until_charts_drawn(page, path)
+        return page
+
+    @staticmethod
+    def draw_charts(page: Page) -> list[dict]:
+        """Wait for the page's charts; return every `.chart` container's id and whether it is drawn."""
+        return draw_charts(page)
+
+    def external_requests(self) -> list[str]:
+        """Requests to any host other than this machine (already aborted)."""
+        return list(self.log.blocked)
+
+
+def _route_local_only(log: PageLog, route: Route) -> None:
+    url = route.request.url
+    log.requests.append(url)
+    if is_local(url):
+        route.continue_()
+    else:
+        log.blocked.append(url)
+        route.abort("blockedbyclient")
+
+
+@pytest.fixture
+def browse(chromium: Browser, served: Served) -> Iterator[Callable[..., Browsing]]:
+    """Factory: `browse()` or `browse(mobile=True)` gives a fresh context (closed at teardown)."""
+    contexts: list[BrowserContext] = []
+
+    def make(*, mobile: bool = False, route: bool = True) -> Browsing:
+        options = dict(MOBILE) if mobile else {"viewport": {"width": 1280, "height": 900}}
+        context = chromium.new_context(locale="zh-CN", service_workers="block", **options)
+        contexts.append(context)
+        log = PageLog()
+        if route:
+            context.route("**/*", functools.partial(_route_local_only, log))
+        else:
+            # Routing turns the HTTP cache off; without it we can only watch.
+            context.on("request", lambda r: (log.requests.append(r.url),
+                                             is_local(r.url) or log.blocked.append(r.url)))
+        return Browsing(context=context, served=served, log=log)
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+# ---------------------------------------------------------------- charts
+
+_CHART_STATE_JS = """
+() => [...document.querySelectorAll('.chart')].map(el => {
+  const g = el.querySelector('svg.marks, canvas.marks');
+  const box = g ? g.getBoundingClientRect() : null;
+  return {id: el.id || el.getAttribute('data-chart') || '(no id)',
+          drawn: !!(box && box.width > 0 && box.height > 0),
+          width: box ? box.width : 0};
+})
+"""
+
+
+def chart_states(page: Page) -> list[dict]:
+    """For every `.chart` container: its id, whether Vega drew a non-empty SVG/canvas in it."""
+    return page.evaluate(_CHART_STATE_JS)
+
+
+def draw_charts(page: Page, timeout_ms: int = CHART_TIMEOUT_MS) -> list[dict]:
+    """Wait (up to timeout_ms) until every `.chart` holds a drawn chart; return each chart's state."""
+    try:
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.chart')].every(el => {"
+            " const g = el.querySelector('svg.marks, canvas.marks');"
+            " if (!g) return false; const b = g.getBoundingClientRect();"
+            " return b.width > 0 && b.height > 0; })",
+            timeout=timeout_ms,
+        )
+    except PlaywrightTimeout:
+        pass  # the states below say which charts stayed empty
+    return chart_states(page)
+
+
+def wait_until_charts_drawn(page: Page, label: str) -> list[dict]:
+    """Like draw_charts, but fail the test naming every chart that was not drawn."""
+    states = draw_charts(page)
+    empty = [s["id"] for s in states if not s["drawn"]]
+    if empty:
+        pytest.fail(f"{label}: {len(empty)} of {len(states)} charts not drawn after "
+                    f"{CHART_TIMEOUT_MS // 1000}s: {', '.join(empty[:20])}", pytrace=False)
+    return states

@@ -676,6 +676,9 @@ def _fresh_jieba() -> None:
     except ImportError:
         return
     jieba.dt.__init__(jieba.dt.dictionary)
+    # Frequency-0 entries in the user dictionary register forced splits in a process-wide set
+    # that re-initialising the tokenizer does not clear.
+    jieba.finalseg.Force_Split_Words.clear()
 
 
 class _WarningCollector(logging.Handler):

@@ -68,8 +68,11 @@ def replace_in(data: DataRoot, package: str, attr: str, key, **changes) -> DataR
 
 
 def section(text: str, heading: str) -> str:
-    """The Markdown from a "## heading" line to the next h2."""
-    start = text.index(f"## {heading}\n")
+    """The Markdown from a "## heading" line (attributes such as { data-search-exclude } allowed) to the next h2."""
+    match = re.search(rf"^## {re.escape(heading)}( \{{[^}}\n]*\}})?$", text, re.M)
+    if match is None:
+        raise ValueError(f"no h2 {heading!r}")
+    start = match.start()
     end = text.find("\n## ", start + 1)
     return text[start:end if end >= 0 else None]
 

@@ -204,3 +204,69 @@ def test_spec_json_cannot_close_the_script_element():
 def test_vega_lite_version_matches_a_bundled_library():
     assert VEGA_LITE_VERSION in vl_convert.get_vegalite_versions()
     assert f"/vega-lite/v{VEGA_LITE_VERSION}." in chart()["$schema"]
+
+
+# ---- targets that are not a level of the indicator (issue 4: every numeric target gets a chart)
+
+def validates(spec: dict) -> None:
+    jsonschema.validate(spec, vl_schema.load_schema())
+
+
+def test_reduction_without_base_is_charted_as_change_since_the_base_year():
+    cut = target("cut-2025", 2025, 20, kind="reduction", baseline_value=None)
+    spec = chart([cut], [])
+    validates(spec)
+    assert spec["layer"][0]["encoding"]["y"]["title"] == "比 2020 年下降（%）"
+    assert [(r["year"], r["value"]) for r in rows_of(spec, "目标")] == [(2025, 20)]
+    assert [(r["year"], r["value"]) for r in rows_of(spec, "基准")] == [(2020, 0)]
+    assert "下降 20%" in vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])
+    assert "下降 20%" in " ".join(r["value"] for r in chart_table(FOREST, [cut], [], assessments([cut], [])))
+
+
+def test_addition_without_base_stock_is_charted_as_cumulative_addition():
+    added = target("added-2025", 2025, 500, kind="addition", baseline_value=None, aspirational=True)
+    spec = chart([added], [])
+    validates(spec)
+    assert spec["layer"][0]["encoding"]["y"]["title"].startswith("2020 年以来累计新增")
+    assert [r["value"] for r in rows_of(spec, "目标")] == [500]
+    assert "新增" in vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])
+    assert "新增" in chart_summary_zh(FOREST, [added], [], assessments([added], []))
+
+
+def test_count_without_year_is_a_labelled_level():
+    count = target("count", None, 5, kind="count", baseline_year=None, baseline_value=None)
+    spec = chart([count], [])
+    validates(spec)
+    assert [r["year"] for r in rows_of(spec, "目标")] == [None]
+    svg = vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])
+    assert "规划未给出年份" in svg
+    assert [row["year"] for row in chart_table(FOREST, [count], [], assessments([count], []))] == ["未给出"]
+
+
+def test_each_chart_keeps_its_own_years_whatever_was_drawn_before():
+    early = chart([target("t-2025", 2025, 8.6)], [obs(2020, 7.9), obs(2021, 8.0)])
+    late = chart([target("t-2035", 2035, 8.7, baseline_year=None, baseline_value=None)],
+                 [obs(2030, 8.3), obs(2031, 8.4)])
+    domains = {json.dumps(layer["encoding"]["x"]["scale"]["domain"]) for layer in late["layer"]}
+    assert domains == {"[2030, 2035]"}
+    assert early != late
+    assert chart([target("t-2025", 2025, 8.6)], [obs(2020, 7.9), obs(2021, 8.0)]) == early
+
+
+def test_every_real_indicator_with_a_numeric_target_has_a_chart_that_draws():
+    from pathlib import Path
+
+    from builder.load import load_data_root
+    from builder.progress import as_of_year, assess_all
+
+    data, problems = load_data_root(Path(__file__).resolve().parents[2] / "datapackages")
+    assert data is not None, problems
+    judged = assess_all(data, as_of_year(data, None))
+    for indicator in data.indicators():
+        own = [t for t in data.targets() if t.indicator_id == indicator.indicator_id]
+        if not any(t.target_value is not None and t.kind not in ("deferred", "qualitative") for t in own):
+            continue
+        spec = indicator_chart(indicator, own, data.observations_for(indicator.indicator_id), judged)
+        assert spec is not None, indicator.indicator_id
+        validates(spec)
+        assert "<svg" in vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])

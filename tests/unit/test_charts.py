@@ -270,3 +270,118 @@ def test_every_real_indicator_with_a_numeric_target_has_a_chart_that_draws():
         assert spec is not None, indicator.indicator_id
         validates(spec)
         assert "<svg" in vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])
+
+
+def test_reduction_path_without_base_follows_the_same_compound_rule_as_levels():
+    cut = target("cut-2025", 2025, 20, kind="reduction", baseline_value=None)
+    path = {r["year"]: r["value"] for r in rows_of(chart([cut], []), "所需路径")}
+    assert path[2020] == 0 and path[2025] == 20
+    # 20% below in five years at a constant rate: 1 − 0.8^(k/5) each year, whatever the unpublished base was.
+    assert path[2022] == round(100 * (1 - 0.8 ** (2 / 5)), 1) == 8.5  # one decimal finer than “20%”
+    summary = chart_summary_zh(FOREST, [cut], [], assessments([cut], []))
+    assert summary == "暂无公开数值；规划目标为到 2025 年比 2020 年下降 20%，图中以 2020 年为起点画出下降幅度。"
+    table = chart_table(FOREST, [cut], [], assessments([cut], []))
+    assert {"year": 2020, "kind": "基准", "value": "0", "number": 0.0,
+            "note": "规划起点：下降幅度从 2020 年算起；2020 年的数值没有公开"} in table
+    assert {"year": 2025, "kind": "目标", "value": "下降 20%", "number": 20, "note": "到 2025 年比 2020 年下降 20%"} in table
+
+
+def test_reduction_with_values_but_no_base_year_value_says_the_values_cannot_be_drawn():
+    cut = target("cut-2025", 2025, 20, kind="reduction", baseline_value=None)
+    later = [obs(2022, 8.1), obs(2023, 8.0)]
+    spec = chart([cut], later)
+    validates(spec)
+    assert rows_of(spec, "公开数值") == [] and [r["value"] for r in rows_of(spec, "目标")] == [20]
+    assert "比 2020 年下降" in spec["layer"][0]["encoding"]["y"]["title"]
+    summary = chart_summary_zh(FOREST, [cut], later, assessments([cut], later))
+    assert summary.startswith("最新公开数值为 2023 年的 8%，但 2020 年的数值没有公开，无法换算为比 2020 年的下降幅度")
+    assert "下降 20%" in summary and spec["description"] == summary
+    assert "公开数值" not in {r["kind"] for r in chart_table(FOREST, [cut], later, assessments([cut], later))}
+    assert "下降 20%" in vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])
+
+
+def test_addition_without_base_stock_reads_in_the_plans_own_terms():
+    added = target("added-2025", 2025, 500, kind="addition", baseline_value=None, aspirational=True)
+    spec = chart([added], [])
+    assert [r["label"] for r in rows_of(spec, "目标")] == ["2025 年目标：力争新增 500%"]
+    assert [(r["year"], r["value"]) for r in rows_of(spec, "基准")] == [(2020, 0)]
+    path = {r["year"]: r["value"] for r in rows_of(spec, "所需路径")}
+    assert path == {2020: 0, 2021: 100, 2022: 200, 2023: 300, 2024: 400, 2025: 500}  # equal steps
+    svg = vl_convert.vegalite_to_svg(spec, vl_version=VEGA_LITE_VERSION, allowed_base_urls=[])
+    assert "2025 年目标：力争新增 500%" in svg and "2020 年以来累计新增" in svg
+    summary = chart_summary_zh(FOREST, [added], [], assessments([added], []))
+    assert summary.startswith("暂无公开数值；规划目标为力争") and "新增 500%" in summary
+    assert summary.endswith("图中以 2020 年为起点画出新增量。")
+
+
+def test_count_without_year_has_no_invented_year_or_base():
+    count = target("count", None, 5, kind="count", baseline_year=None, baseline_value=None)
+    judged = assessments([count], [])
+    spec = chart([count], [])
+    assert rows_of(spec, "基准") == [] and rows_of(spec, "所需路径") == []
+    assert all("x" not in layer["encoding"] or "field" not in layer["encoding"]["x"] for layer in spec["layer"])
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rule", "text"]
+    assert "目标：不低于 5%（规划未给出年份）" in vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])
+    assert chart_summary_zh(FOREST, [count], [], judged) == "暂无公开数值；规划目标为不低于 5%（规划未给出年份）。"
+    assert chart_table(FOREST, [count], [], judged) == [
+        {"year": "未给出", "kind": "目标", "value": "5%", "number": 5, "note": "不低于 5%（规划未给出年份）"}]
+
+
+def test_count_without_year_is_a_rule_over_the_published_values():
+    count = target("count", None, 9, kind="count", baseline_year=None, baseline_value=None)
+    values = [obs(2022, 7.0), obs(2023, 8.0)]
+    judged = assessments([count], values)
+    spec = chart([count], values)
+    validates(spec)
+    assert [r["year"] for r in rows_of(spec, "公开数值")] == [2022, 2023]
+    assert "rule" in [layer["mark"]["type"] for layer in spec["layer"]]
+    summary = chart_summary_zh(FOREST, [count], values, judged)
+    assert summary.startswith("最新公开数值为 2023 年的 8%，低于目标 9%（规划未给出年份；进展状态：")
+    assert "目标：不低于 9%（规划未给出年份）" in vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])
+
+
+def test_a_target_the_chart_cannot_place_is_named_as_such():
+    level = target("t-2025", 2025, 8.6)
+    cut = target("cut-2030", 2030, 20, kind="reduction", baseline_year=2019, baseline_value=None)
+    judged = assessments([level, cut], [])
+    spec = chart([level, cut], [])
+    assert [r["value"] for r in rows_of(spec, "目标")] == [8.6]
+    assert chart_summary_zh(FOREST, [level, cut], [], judged) == (
+        "暂无公开数值；规划目标为到 2025 年不低于 8.6%；另有目标到 2030 年比 2019 年下降 20%无法在图中标出。")
+
+
+def test_change_and_undated_charts_are_deterministic():
+    cut = [target("cut-2030", 2030, 8.5, kind="reduction", baseline_value=None, comparator="≈"),
+           target("cut-2025", 2025, 5, kind="reduction", baseline_value=None, comparator="≈")]
+    first = chart(cut, [])
+    assert first == indicator_chart(FOREST, list(reversed(cut)), [], assessments(cut, []))
+    assert [r["label"] for r in rows_of(first, "目标")] == ["2025 年目标：下降 5% 左右", "2030 年目标：下降 8.5% 左右"]
+    assert spec_to_json(first) == spec_to_json(chart(cut, []))
+
+
+def test_filled_template_equals_the_chart_altair_builds_directly():
+    """Charts are Altair specs built once per shape and filled in; that must change nothing."""
+    from pathlib import Path
+
+    from builder import charts
+    from builder.load import load_data_root
+    from builder.progress import as_of_year, assess_all
+
+    root = Path(__file__).resolve().parents[2]
+    compared = 0
+    for data_dir in (root / "datapackages", root / "tests" / "fixtures" / "synthetic"):
+        data, problems = load_data_root(data_dir)
+        assert data is not None, problems
+        judged = assess_all(data, as_of_year(data, None))
+        for indicator in data.indicators():
+            own = [t for t in data.targets() if t.indicator_id == indicator.indicator_id]
+            values = data.observations_for(indicator.indicator_id)
+            spec = indicator_chart(indicator, own, values, judged)
+            if spec is None:
+                continue
+            layout = charts._layout(indicator, own, values, judged)
+            shape, fill = charts._chart_shape(layout, indicator)
+            direct = charts._altair_spec(shape, fill, description=chart_summary_zh(indicator, own, values, judged))
+            assert spec == direct, indicator.indicator_id
+            compared += 1
+    assert compared > 50

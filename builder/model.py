@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -176,23 +177,64 @@ class DataRoot:
     descriptors: dict = field(default_factory=dict)  # package name -> descriptor dict
     files: dict = field(default_factory=dict)  # (package, resource) -> CSV path as shown in messages
 
+    # The lookups below are built once per DataRoot, on first use (functools.cached_property
+    # writes to the instance __dict__, which a frozen dataclass without slots still has), so
+    # every per-indicator lookup is O(1) instead of a scan of all observations or targets.
+
     def plan_package(self, name: str) -> PlanPackage | None:
         """The plan package with this folder name, or None."""
         return next((p for p in self.plans if p.name == name), None)
 
     def indicators(self) -> tuple[Indicator, ...]:
         """Every indicator in every plan package."""
-        return tuple(i for p in self.plans for i in p.indicators)
+        return self._indicators
 
     def targets(self) -> tuple[Target, ...]:
         """Every target in every plan package."""
-        return tuple(t for p in self.plans for t in p.targets)
+        return self._targets
 
     def file_for(self, package: str, resource: str) -> str | None:
         """The CSV path of a resource as shown in messages, e.g. datapackages/songyuan-plan/data/targets.csv."""
         return self.files.get((package, resource))
 
+    def indicator(self, indicator_id: str) -> Indicator | None:
+        """The indicator with this id (the first one, should validation have found a duplicate), or None."""
+        return self._indicator_by_id.get(indicator_id)
+
     def observations_for(self, indicator_id: str) -> tuple[Observation, ...]:
         """Published values of one indicator, oldest first."""
-        return tuple(sorted((o for o in self.observations if o.indicator_id == indicator_id),
-                            key=lambda o: (o.year, o.status, o.source_id)))
+        return self._observations_by_indicator.get(indicator_id, ())
+
+    def targets_for(self, indicator_id: str) -> tuple[Target, ...]:
+        """Targets set for one indicator, in data order (plan packages, then rows)."""
+        return self._targets_by_indicator.get(indicator_id, ())
+
+    @cached_property
+    def _indicators(self) -> tuple[Indicator, ...]:
+        return tuple(i for p in self.plans for i in p.indicators)
+
+    @cached_property
+    def _targets(self) -> tuple[Target, ...]:
+        return tuple(t for p in self.plans for t in p.targets)
+
+    @cached_property
+    def _indicator_by_id(self) -> dict[str, Indicator]:
+        found: dict[str, Indicator] = {}
+        for indicator in self._indicators:
+            found.setdefault(indicator.indicator_id, indicator)
+        return found
+
+    @cached_property
+    def _observations_by_indicator(self) -> dict[str, tuple[Observation, ...]]:
+        grouped: dict[str, list[Observation]] = {}
+        for observation in self.observations:
+            grouped.setdefault(observation.indicator_id, []).append(observation)
+        # sorted() is stable, so equal keys keep data order, as the scan this replaces did.
+        return {k: tuple(sorted(v, key=lambda o: (o.year, o.status, o.source_id))) for k, v in grouped.items()}
+
+    @cached_property
+    def _targets_by_indicator(self) -> dict[str, tuple[Target, ...]]:
+        grouped: dict[str, list[Target]] = {}
+        for target in self._targets:
+            grouped.setdefault(target.indicator_id, []).append(target)
+        return {k: tuple(v) for k, v in grouped.items()}

@@ -12,6 +12,7 @@ and numbers are formatted by one function, so the same input gives the same text
 """
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import unicodedata
@@ -22,7 +23,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from builder import charts, progress
+from builder import progress
 from builder.model import (
     ActionArea,
     DataRoot,
@@ -414,6 +415,17 @@ def md_escape(value: object) -> Markup:
     Markup (e.g. a Jinja concatenation of escaped parts) is taken back to its text first,
     so nothing is escaped twice; the result always shows the text, never markup.
     """
+    if isinstance(value, (str, int, float)):  # the same names, units and words recur on every page
+        return _md_escape_cached(value)
+    return _md_escape(value)
+
+
+@functools.lru_cache(maxsize=1 << 16, typed=True)  # typed: Markup("a") and "a" are escaped differently
+def _md_escape_cached(value: str | int | float) -> Markup:
+    return _md_escape(value)
+
+
+def _md_escape(value: object) -> Markup:
     raw = value.unescape() if isinstance(value, Markup) else str(value)
     text = " ".join(raw.split())
     return Markup(str(escape(_MD_SPECIAL.sub(r"\\\1", text))))
@@ -421,6 +433,8 @@ def md_escape(value: object) -> Markup:
 
 def chart_json(spec: dict) -> Markup:
     """The spec as JSON safe inside <script type="application/json"> (charts.spec_to_json), not escaped again."""
+    from builder import charts  # imported on use: a build whose charts all come from the cache never loads Altair
+
     return Markup(charts.spec_to_json(spec))
 
 
@@ -807,19 +821,16 @@ class _Site:
     """Lookups over one DataRoot shared by the page builders."""
 
     def __init__(self, data: DataRoot, assessments: Mapping[str, Assessment],
-                 plan_anchors: Mapping[str, str]):
+                 plan_anchors: Mapping[str, str], charts: Mapping[str, ChartView] | None = None):
         self.data = data
         self.assessments = assessments
         self.plan_anchors = plan_anchors  # target id → docs-relative anchor in plan/index.md or plan/jilin.md
-        self._charts: dict[str, ChartView] = {}
+        self._charts: dict[str, ChartView] = dict(charts or {})
         self.indicators = {i.indicator_id: i for i in data.indicators()}
         self.sources = {s.source_id: s for s in data.sources}
         self.observations = {i: data.observations_for(i) for i in self.indicators}
-        self.targets_of: dict[str, list[Target]] = {}
-        for target in data.targets():
-            self.targets_of.setdefault(target.indicator_id, []).append(target)
-        for targets in self.targets_of.values():
-            targets.sort(key=_target_sort_key)
+        self.targets_of: dict[str, list[Target]] = {
+            i: sorted(data.targets_for(i), key=_target_sort_key) for i in {t.indicator_id for t in data.targets()}}
         self.plan_of = {i.indicator_id: p for p in data.plans for i in p.indicators}
         self.comparable: dict[str, set[str]] = {}
         for indicator in self.indicators.values():
@@ -857,21 +868,51 @@ class _Site:
         return self._charts[indicator.indicator_id]
 
     def _make_chart(self, indicator: Indicator) -> ChartView:
-        targets = tuple(self.targets_of.get(indicator.indicator_id, ()))
-        observations = self.observations.get(indicator.indicator_id, ())
-        relevant = {t.target_id: self.assessments[t.target_id] for t in targets}
-        spec = charts.indicator_chart(indicator, targets, observations, relevant)
-        summary = charts.chart_summary_zh(indicator, targets, observations, relevant)
-        rows = tuple(
-            ChartRow(
-                year=str(row.get("year")) if row.get("year") is not None else "—",
-                kind=str(row.get("kind") or ""),
-                value=row["value"] if isinstance(row.get("value"), str) else with_unit(row.get("number"), indicator.unit),
-                note=str(row.get("note") or ""),
-            )
-            for row in charts.chart_table(indicator, targets, observations, relevant)
+        return chart_view(*ChartInputs.of(self.data, self.assessments, indicator))
+
+
+@dataclass(frozen=True)
+class ChartInputs:
+    """Everything an indicator's ChartView is computed from (the arguments of chart_view)."""
+
+    indicator: Indicator
+    targets: tuple[Target, ...]  # the indicator's targets, by target year then id
+    observations: tuple[Observation, ...]  # its published values, oldest first
+    assessments: dict[str, Assessment]  # the assessments of those targets, by target id
+
+    @classmethod
+    def of(cls, data: DataRoot, assessments: Mapping[str, Assessment], indicator: Indicator) -> ChartInputs:
+        targets = tuple(sorted(data.targets_for(indicator.indicator_id), key=_target_sort_key))
+        return cls(indicator, targets, data.observations_for(indicator.indicator_id),
+                   {t.target_id: assessments[t.target_id] for t in targets})
+
+    def __iter__(self):
+        return iter((self.indicator, self.targets, self.observations, self.assessments))
+
+
+def chart_inputs(data: DataRoot, assessments: Mapping[str, Assessment]) -> dict[str, ChartInputs]:
+    """The inputs of every indicator's chart, by indicator id (sorted), as render_pages uses them."""
+    indicators = {i.indicator_id: i for i in data.indicators()}
+    return {k: ChartInputs.of(data, assessments, indicators[k]) for k in sorted(indicators)}
+
+
+def chart_view(indicator: Indicator, targets: Sequence[Target], observations: Sequence[Observation],
+               assessments: Mapping[str, Assessment]) -> ChartView:
+    """An indicator's chart: spec (charts.indicator_chart), summary sentence and data table rows."""
+    from builder import charts  # imported on use: a build whose charts all come from the cache never loads Altair
+
+    spec = charts.indicator_chart(indicator, targets, observations, assessments)
+    summary = charts.chart_summary_zh(indicator, targets, observations, assessments)
+    rows = tuple(
+        ChartRow(
+            year=str(row.get("year")) if row.get("year") is not None else "—",
+            kind=str(row.get("kind") or ""),
+            value=row["value"] if isinstance(row.get("value"), str) else with_unit(row.get("number"), indicator.unit),
+            note=str(row.get("note") or ""),
         )
-        return ChartView(indicator.indicator_id, indicator.name_zh, spec, summary, rows)
+        for row in charts.chart_table(indicator, targets, observations, assessments)
+    )
+    return ChartView(indicator.indicator_id, indicator.name_zh, spec, summary, rows)
 
 
 def _city_plan(data: DataRoot) -> PlanPackage:
@@ -1069,11 +1110,15 @@ def _render(env: jinja2.Environment, template: str, page: object) -> str:
 
 
 def render_pages(data: DataRoot, assessments: dict[str, Assessment], site_src: Path, *,
-                 plan_texts: Mapping[str, str] | None = None) -> dict[str, str]:
+                 plan_texts: Mapping[str, str] | None = None,
+                 charts: Mapping[str, ChartView] | None = None) -> dict[str, str]:
     """Every generated page of the site: docs-relative path → Markdown text.
 
     plan_texts: package name → the plan's source text as transcribed (the file
     plans.source_text names); a plan without text gets its target quotes listed instead.
+    charts: indicator id → its ChartView, as chart_view gives it for chart_inputs(data,
+    assessments) (publish builds them in a stage of their own, through its cache); an
+    indicator missing from it has its chart computed here.
     """
     texts = plan_texts or {}
     env = make_environment(site_src)
@@ -1086,7 +1131,7 @@ def render_pages(data: DataRoot, assessments: dict[str, Assessment], site_src: P
                              {PEAK_ANCHOR: (PEAK_QUOTE, PEAK_CLAUSE)})
     province_marked = _mark_plan(province, texts.get(PROVINCE_PACKAGE), "plan/jilin.md", probe, 3)
     city_anchors, province_anchors = city_marked.anchors, province_marked.anchors
-    site = _Site(data, assessments, {**province_anchors, **city_anchors})
+    site = _Site(data, assessments, {**province_anchors, **city_anchors}, charts)
 
     rendered: dict[str, str] = {}
     rendered["index.md"] = _render(env, "home.md.j2", _home(site, city, city_marked.peak))

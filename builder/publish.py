@@ -1,7 +1,12 @@
 """Build the public site, stage by stage, and swap it into place only when complete.
 
-validate → progress → pages (and their charts) → downloads → the generated MkDocs
-project in build/ → MkDocs into a staging directory beside --out → swap.
+validate → progress → charts → pages → downloads → the generated MkDocs project in
+build/ → MkDocs into a staging directory beside --out → swap.
+
+Charts are the costly part of our own stages; each one is kept in build/.cache/charts/
+under a key computed from everything it is made of (its inputs, the builder's code, the
+versions of Altair and vl-convert), so a rebuild recomputes only charts whose inputs
+changed, and a chart made from other inputs can never be reused.
 
 Nothing is written into site_src/ or the data directory. On any failure before the
 swap the staging directory is removed and the previous site is left untouched.
@@ -39,7 +44,8 @@ from builder.problems import DataInvalid, Problem
 STAGES: tuple[tuple[str, str], ...] = (
     ("validate", "读取并校验数据"),
     ("progress", "评估目标进展"),
-    ("pages", "生成页面和图表"),
+    ("charts", "生成图表"),
+    ("pages", "生成页面"),
     ("downloads", "准备下载文件"),
     ("project", "写入 MkDocs 项目"),
     ("mkdocs", "运行 MkDocs 生成网站"),
@@ -189,8 +195,12 @@ def _generate(data_dir: Path, build_dir: Path, *, site_src: Path, mkdocs_yml: Pa
     timer.start("progress")
     assessments = progress.assess_all(data, progress.as_of_year(data, os.environ.get("SOURCE_DATE_EPOCH")))
 
+    timer.start("charts")
+    chart_views = cached_chart_views(data, assessments, build_dir)
+
     timer.start("pages")
-    rendered = pages.render_pages(data, assessments, site_src, plan_texts=plan_texts(data, data_dir))
+    rendered = pages.render_pages(data, assessments, site_src, plan_texts=plan_texts(data, data_dir),
+                                  charts=chart_views)
 
     timer.start("downloads")
     downloads = download_files(data, data_dir, assessments, epoch)
@@ -429,7 +439,8 @@ def describe_download(path: str, data: DataRoot) -> str:
     parts = PurePosixPath(path).parts[1:]  # without "downloads"
     if parts[0] == "indicators":
         indicator_id = PurePosixPath(parts[1]).stem
-        name = next((i.name_zh for i in data.indicators() if i.indicator_id == indicator_id), indicator_id)
+        found = data.indicator(indicator_id)
+        name = found.name_zh if found else indicator_id
         return f"指标“{name}”的目标与全部公开数值（UTF-8 带 BOM，Excel 可直接打开）"
     if parts[0] == "areas":
         area_id = int(PurePosixPath(parts[1]).stem.removeprefix("area-"))
@@ -580,8 +591,8 @@ def indicator_csv(data: DataRoot, indicator: Indicator, assessments: Mapping) ->
     return table_csv(INDICATOR_COLUMNS, rows)
 
 
-def _targets_of(data: DataRoot, indicator: Indicator) -> list[Target]:
-    return [t for t in data.targets() if t.indicator_id == indicator.indicator_id]
+def _targets_of(data: DataRoot, indicator: Indicator) -> tuple[Target, ...]:
+    return data.targets_for(indicator.indicator_id)
 
 
 def _row_dict(row: TargetRow) -> dict:
@@ -716,6 +727,107 @@ def source_date_epoch(data: DataRoot) -> int:
     if not dates:
         return ZIP_EPOCH
     return int(datetime.combine(max(dates), datetime.min.time(), timezone.utc).timestamp())
+
+
+# ---------------------------------------------------------------------------
+# Chart cache: one file per chart, named by the digest of everything the chart is made of
+# ---------------------------------------------------------------------------
+
+CHART_CACHE = "charts"  # build_dir/.cache/charts/<key>.json
+CHART_TOOLS = ("altair", "vl-convert-python", "jsonschema", "narwhals")  # packages whose versions can change a spec
+
+
+def cached_chart_views(data: DataRoot, assessments: Mapping, build_dir: Path) -> dict:
+    """Every indicator's pages.ChartView, from build_dir/.cache/charts where the same inputs were charted before.
+
+    The key of a chart is the sha256 of its inputs (indicator, targets, published values and
+    the targets' assessments, every field of each) together with the builder code's fingerprint
+    and the chart tools' versions; an entry is used only when its recorded key matches.
+    Entries this build did not use are removed, so the cache holds one build's charts.
+    """
+    from builder import pages
+
+    directory = build_dir / CACHE_DIR / CHART_CACHE
+    salt = _chart_salt()
+    views = {}
+    used: set[str] = set()
+    for indicator_id, inputs in pages.chart_inputs(data, assessments).items():
+        key = _chart_key(salt, tuple(inputs))
+        if key is None:
+            views[indicator_id] = pages.chart_view(*inputs)
+            continue
+        used.add(f"{key}.json")
+        view = _read_chart(directory / f"{key}.json", key)
+        if view is None:
+            view = pages.chart_view(*inputs)
+            try:
+                _write_atomically(directory / f"{key}.json", _chart_entry(key, view))
+            except OSError:
+                pass  # without the entry the next build just computes this chart again
+        views[indicator_id] = view
+    if directory.is_dir():
+        for path in directory.iterdir():
+            if path.name not in used:
+                try:
+                    path.unlink()
+                except OSError:
+                    pass
+    return views
+
+
+def _chart_salt() -> bytes:
+    """What every chart key shares: cache format, builder code and chart tool versions."""
+    digest = hashlib.sha256()
+    for part in (CACHE_FORMAT, __version__, sys.version, builder_fingerprint(),
+                 *(f"{name}=={_version(name)}" for name in CHART_TOOLS)):
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.digest()
+
+
+def builder_fingerprint(package_dir: Path | None = None) -> str:
+    """sha256 over the bytes of every builder/*.py (the code that turns inputs into charts and pages)."""
+    root = package_dir or Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.glob("*.py")):
+        digest.update(path.name.encode("utf-8") + b"\0" + _sha256(path.read_bytes()).encode("ascii") + b"\0")
+    return digest.hexdigest()
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+def _chart_key(salt: bytes, inputs: tuple) -> str | None:
+    # repr of the model's dataclasses, tuples and dicts names every field with its value
+    # (floats exactly, 1 apart from 1.0, strings quoted), so equal text means equal inputs.
+    # An object without a repr of its own shows only its address: such inputs are not cached.
+    text = repr(inputs)
+    if " object at 0x" in text:
+        return None
+    return hashlib.sha256(salt + text.encode("utf-8")).hexdigest()
+
+
+def _chart_entry(key: str, view) -> bytes:
+    record = {"key": key, "indicator_id": view.indicator_id, "name_zh": view.name_zh, "spec": view.spec,
+              "summary_zh": view.summary_zh,
+              "rows": [[r.year, r.kind, r.value, r.note] for r in view.rows]}
+    return json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def _read_chart(path: Path, key: str):
+    from builder.pages import ChartRow, ChartView
+
+    try:
+        record = json.loads(path.read_bytes())
+        if record.get("key") != key:
+            return None
+        return ChartView(record["indicator_id"], record["name_zh"], record["spec"], record["summary_zh"],
+                         tuple(ChartRow(*row) for row in record["rows"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # missing or damaged: computed again
 
 
 # ---------------------------------------------------------------------------

@@ -246,8 +246,23 @@ def chart_states(page: Page) -> list[dict]:
     return page.evaluate(_CHART_STATE_JS)
 
 
+def scroll_through_charts(page: Page) -> None:
+    """Bring each chart into view in turn, as a reader scrolling down would (charts.js draws a chart
+    only when it comes near the screen), waiting briefly for each before moving on; then back to the top."""
+    for handle in page.query_selector_all(".chart"):
+        handle.scroll_into_view_if_needed()
+        try:
+            page.wait_for_function("el => el.querySelector('svg.marks, canvas.marks') || "
+                                   "el.classList.contains('chart--error')", arg=handle, timeout=5000)
+        except PlaywrightTimeout:
+            pass  # draw_charts reports every chart left empty
+    page.evaluate("window.scrollTo(0, 0)")
+
+
 def draw_charts(page: Page, timeout_ms: int = CHART_TIMEOUT_MS) -> list[dict]:
-    """Wait (up to timeout_ms) until every `.chart` holds a drawn chart; return each chart's state."""
+    """Scroll through the page's charts and wait (up to timeout_ms) until every `.chart` holds a
+    drawn chart; return each chart's state."""
+    scroll_through_charts(page)
     try:
         page.wait_for_function(
             "() => [...document.querySelectorAll('.chart')].every(el => {"

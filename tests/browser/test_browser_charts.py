@@ -36,6 +36,14 @@ def _chartable_indicators_by_area() -> dict[str, set[str]]:
     return by_area
 
 
+def _open_and_draw(session, path: str):
+    """Open a page, scroll through its charts and fail unless every one of them is drawn."""
+    page = session.open(path, wait_for_charts=False)
+    empty = [s["id"] for s in session.draw_charts(page) if not s["drawn"]]
+    assert not empty, f"{path}: charts not drawn: {', '.join(empty)}"
+    return page
+
+
 def test_site_has_one_page_per_action_area(built_site):
     """The plan has ten action areas, so the site has exactly ten area pages."""
     areas = _area_dirs(built_site)
@@ -78,9 +86,9 @@ def test_vega_bundle_is_fetched_once_from_the_site_and_reused(browse, served, bu
     assert len(areas) >= 2, f"need two area pages, found {areas}"
     session = browse(route=False)  # routing would switch the browser's HTTP cache off
     start = served.server.hit_count()
-    first = session.open(f"areas/{areas[0]}/")
+    first = _open_and_draw(session, f"areas/{areas[0]}/")
     first_scripts = first.eval_on_selector_all("script[src]", "els => els.map(e => e.src)")
-    second = session.open(f"areas/{areas[1]}/")
+    second = _open_and_draw(session, f"areas/{areas[1]}/")
     second_scripts = second.eval_on_selector_all("script[src]", "els => els.map(e => e.src)")
     hits = served.server.hits_since(start)
 

@@ -564,7 +564,11 @@ def _template(shape: _Shape) -> str:
 
 
 def _altair_spec(shape: _Shape, fill: _Fill, *, description: str) -> dict:
-    """The chart built by Altair from its shape and values (validated by Altair's to_dict)."""
+    """The chart built by Altair from its shape and values.
+
+    Altair's own JSON-schema check is skipped: it cost ~1 s a build, and tests/unit/test_charts.py
+    validates the specs of every real and synthetic indicator against the Vega-Lite schema.
+    """
     present = list(shape.present)
     x = None
     if shape.dated:
@@ -624,4 +628,4 @@ def _altair_spec(shape: _Shape, fill: _Fill, *, description: str) -> dict:
              .configure_axis(labelFontSize=12, titleFontSize=12, labelColor="#333333", titleColor="#333333")
              .configure_legend(labelFontSize=12, titleFontSize=12, labelColor="#333333", titleColor="#333333")
              .configure_view(stroke=None))
-    return chart.to_dict()
+    return chart.to_dict(validate=False)

@@ -360,7 +360,8 @@ def test_change_and_undated_charts_are_deterministic():
 
 
 def test_filled_template_equals_the_chart_altair_builds_directly():
-    """Charts are Altair specs built once per shape and filled in; that must change nothing."""
+    """Charts are Altair specs built once per shape and filled in; that must change nothing, and
+    every spec must be valid Vega-Lite (the build skips Altair's own schema check)."""
     from pathlib import Path
 
     from builder import charts
@@ -383,5 +384,6 @@ def test_filled_template_equals_the_chart_altair_builds_directly():
             shape, fill = charts._chart_shape(layout, indicator)
             direct = charts._altair_spec(shape, fill, description=chart_summary_zh(indicator, own, values, judged))
             assert spec == direct, indicator.indicator_id
+            validates(spec)
             compared += 1
     assert compared > 50

@@ -85,10 +85,9 @@ def enum_fields(data: DataRoot, package: str, resource: str) -> set[str]:
 
 
 def as_of_year(data: DataRoot) -> int | None:
-    """The latest year anyone looked at a source (else the latest plan issue year): nothing later is published."""
-    years = [s.accessed.year for s in data.sources] or [p.plan.issue_date.year for p in data.plans
-                                                          if p.plan.issue_date]
-    return max(years) if years else None
+    """The year of the latest date the data vouches for: no published value can be for a later year."""
+    known = data.latest_known_date()
+    return known.year if known else None
 
 
 def number(value: float) -> str:

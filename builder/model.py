@@ -193,6 +193,15 @@ class DataRoot:
         """Every target in every plan package."""
         return self._targets
 
+    def latest_known_date(self) -> date | None:
+        """The latest date the data itself vouches for: when a source was last read, else when a plan was issued.
+
+        Progress is judged as of this date, the site is stamped with it, and no published
+        value can be for a later year; it never comes from the clock, so builds are repeatable.
+        """
+        dates = [s.accessed for s in self.sources] or [p.plan.issue_date for p in self.plans if p.plan.issue_date]
+        return max(dates) if dates else None
+
     def file_for(self, package: str, resource: str) -> str | None:
         """The CSV path of a resource as shown in messages, e.g. datapackages/songyuan-plan/data/targets.csv."""
         return self.files.get((package, resource))

@@ -634,12 +634,9 @@ def as_of_year(data: DataRoot, source_date_epoch: str | None) -> int:
             return datetime.fromtimestamp(int(source_date_epoch.strip()), tz=timezone.utc).year
         except (OverflowError, OSError, ValueError):
             pass  # out of range: treat as unset, like any other invalid value
-    accessed = [s.accessed.year for s in data.sources if s.accessed is not None]
-    if accessed:
-        return max(accessed)
-    issued = [p.plan.issue_date.year for p in data.plans if p.plan.issue_date is not None]
-    if issued:
-        return max(issued)
+    known = data.latest_known_date()
+    if known is not None:
+        return known.year
     years = [o.year for o in data.observations] + [t.baseline_year for t in data.targets() if t.baseline_year]
     if years:
         return max(years)

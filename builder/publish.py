@@ -182,7 +182,7 @@ def generate_project(data_dir: Path, build_dir: Path, *, site_src: Path, mkdocs_
 
 
 def _generate(data_dir: Path, build_dir: Path, *, site_src: Path, mkdocs_yml: Path, timer: _StageTimer) -> Project:
-    from builder import pages, progress
+    from builder import pages
     from builder.checks import validate_data_root
 
     timer.start("validate")
@@ -193,7 +193,7 @@ def _generate(data_dir: Path, build_dir: Path, *, site_src: Path, mkdocs_yml: Pa
     epoch = source_date_epoch(data)
 
     timer.start("progress")
-    assessments = progress.assess_all(data, progress.as_of_year(data, os.environ.get("SOURCE_DATE_EPOCH")))
+    assessments = assess(data)
 
     timer.start("charts")
     chart_views = cached_chart_views(data, assessments, build_dir)
@@ -564,7 +564,6 @@ def target_rows(data: DataRoot, assessments: Mapping, *, package: str | None = N
 
 def status_rows(data_dir: Path, *, area_id: int | None = None) -> list[TargetRow]:
     """Every target (or those of one city action area) with latest value and status, for `status`."""
-    from builder import progress
     from builder.checks import validate_data_root
 
     result = validate_data_root(data_dir)
@@ -576,7 +575,7 @@ def status_rows(data_dir: Path, *, area_id: int | None = None) -> list[TargetRow
         areas = sorted(a.area_id for a in city.areas) if city else []
         if area_id not in areas:
             raise UnknownArea(f"没有编号为 {area_id} 的行动领域；可用的编号：{'、'.join(map(str, areas)) or '无'}")
-    assessments = progress.assess_all(data, progress.as_of_year(data, os.environ.get("SOURCE_DATE_EPOCH")))
+    assessments = assess(data)
     if area_id is None:
         return target_rows(data, assessments)
     return target_rows(data, assessments, package=CITY_PLAN, area_id=area_id)
@@ -734,6 +733,13 @@ def _source_date_epoch(epoch: int) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = before
 
 
+def assess(data: DataRoot) -> dict:
+    """Every target's assessment, as of SOURCE_DATE_EPOCH's year or the latest date the data knows."""
+    from builder import progress
+
+    return progress.assess_all(data, progress.as_of_year(data, os.environ.get("SOURCE_DATE_EPOCH")))
+
+
 def source_date_epoch(data: DataRoot) -> int:
     """The site's date: SOURCE_DATE_EPOCH if set, else the latest source access date, else the plans' issue date."""
     value = os.environ.get("SOURCE_DATE_EPOCH")
@@ -742,10 +748,10 @@ def source_date_epoch(data: DataRoot) -> int:
             return int(value)
         except ValueError:
             raise BuildFailed(f"环境变量 SOURCE_DATE_EPOCH={value!r} 不是整数秒数；请删除它或设为例如 1735689600") from None
-    dates = [s.accessed for s in data.sources] or [p.plan.issue_date for p in data.plans if p.plan.issue_date]
-    if not dates:
+    known = data.latest_known_date()
+    if known is None:
         return ZIP_EPOCH
-    return int(datetime.combine(max(dates), datetime.min.time(), timezone.utc).timestamp())
+    return int(datetime.combine(known, datetime.min.time(), timezone.utc).timestamp())
 
 
 # ---------------------------------------------------------------------------

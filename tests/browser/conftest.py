@@ -3,8 +3,6 @@ and drive Debian's chromium through Playwright (no browser download, no other ho
 from __future__ import annotations
 
 import functools
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,8 +14,6 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-REPO = Path(__file__).resolve().parents[2]
-DATA_DIR = REPO / "datapackages"
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -40,24 +36,8 @@ MOBILE = {
 }
 
 
-# ---------------------------------------------------------------- build and serve
-
-
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real datapackages/ built once per session with the `carbon-site` console script."""
-    tmp = tmp_path_factory.mktemp("browser-build")
-    site, build = tmp / "site", tmp / "build"
-    exe = Path(sys.executable).parent / "carbon-site"
-    command = [str(exe), "build", "--data", str(DATA_DIR), "--out", str(site), "--build-dir", str(build)]
-    proc = subprocess.run(command, cwd=tmp, capture_output=True, text=True, timeout=1200)
-    if proc.returncode != 0 or not (site / "index.html").is_file():
-        pytest.fail(
-            f"`{' '.join(command)}` exited {proc.returncode}; no site to test.\n"
-            f"--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-4000:]}",
-            pytrace=False,
-        )
-    return site
+# ---------------------------------------------------------------- serve
+# The real site is built once per session by tests/conftest.py::built_site.
 
 
 class SiteServer(ThreadingHTTPServer):

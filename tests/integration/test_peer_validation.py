@@ -28,20 +28,6 @@ FORMS = ["source", "download", "zip"]
 
 
 @pytest.fixture(scope="module")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real datapackages/ built once for this module with the `carbon-site` console script."""
-    tmp = tmp_path_factory.mktemp("peer-build")
-    site = tmp / "site"
-    exe = Path(sys.executable).parent / "carbon-site"
-    command = [str(exe), "build", "--data", str(DATA_DIR), "--out", str(site), "--build-dir", str(tmp / "build")]
-    proc = subprocess.run(command, cwd=tmp, capture_output=True, text=True, timeout=1200)
-    if proc.returncode != 0:
-        pytest.fail(f"`{' '.join(command)}` exited {proc.returncode}\n--- stdout ---\n{proc.stdout[-3000:]}"
-                    f"\n--- stderr ---\n{proc.stderr[-3000:]}", pytrace=False)
-    return site
-
-
-@pytest.fixture(scope="module")
 def downloads(built_site: Path) -> Path:
     folder = built_site / "downloads"
     assert folder.is_dir(), f"the built site has no downloads/ folder: {sorted(p.name for p in built_site.iterdir())}"

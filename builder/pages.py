@@ -106,7 +106,7 @@ class ChartView:
 
     indicator_id: str
     name_zh: str  # indicator name, for the table heading
-    spec: dict | None  # Vega-Lite spec from charts.indicator_chart; None when there is nothing to draw
+    spec_json: str | None  # the Vega-Lite spec as charts.spec_to_json text; None when there is nothing to draw
     summary_zh: str  # one plain-language sentence from charts.chart_summary_zh
     rows: tuple[ChartRow, ...]
 
@@ -406,7 +406,8 @@ class DownloadsPage:
 # Formatting
 # ---------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+# Each character Markdown may read as syntax, with the backslash that makes it text.
+_MD_SPECIAL = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]()#+-.!|"})
 
 
 def md_escape(value: object) -> Markup:
@@ -428,14 +429,7 @@ def _md_escape_cached(value: str | int | float) -> Markup:
 def _md_escape(value: object) -> Markup:
     raw = value.unescape() if isinstance(value, Markup) else str(value)
     text = " ".join(raw.split())
-    return Markup(str(escape(_MD_SPECIAL.sub(r"\\\1", text))))
-
-
-def chart_json(spec: dict) -> Markup:
-    """The spec as JSON safe inside <script type="application/json"> (charts.spec_to_json), not escaped again."""
-    from builder import charts  # imported on use: a build whose charts all come from the cache never loads Altair
-
-    return Markup(charts.spec_to_json(spec))
+    return escape(text.translate(_MD_SPECIAL))
 
 
 def format_number(value: float | int | None) -> str:
@@ -500,10 +494,19 @@ def format_size(size_bytes: int) -> str:
 
 def relative_link(from_page: str, to_path: str) -> str:
     """A relative link from one docs-relative page to another docs-relative path."""
+    return _link_from_folder(posixpath.dirname(from_page) or ".", to_path)
+
+
+# A link depends only on the linking page's folder, and the pages of one folder link to the
+# same paths over and over (every indicator page to the methodology, every area page to its
+# indicators three times): posixpath.relpath, which resolves both paths against the working
+# directory, is worth doing once per pair.
+@functools.lru_cache(maxsize=1 << 16)
+def _link_from_folder(folder: str, to_path: str) -> str:
     if "#" in to_path:
         path, anchor = to_path.split("#", 1)
-        return (relative_link(from_page, path) if path else "") + "#" + anchor
-    return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
+        return (_link_from_folder(folder, path) if path else "") + "#" + anchor
+    return posixpath.relpath(to_path, folder)
 
 
 # ---------------------------------------------------------------------------
@@ -752,11 +755,16 @@ def mark_blocks(blocks: Sequence[TextBlock], spans: Mapping[str, tuple[int, int]
     first_rank = next((b.rank for b in blocks if b.kind == "heading"), 1)
     result = []
     offset = 0
+    first_open = 0  # groups before this one end before the current block, so they mark no block from here on
     for block in blocks:
         block_start, block_end = offset, offset + len(block.text)
         offset = block_end + 1
+        while first_open < len(groups) and groups[first_open][1] <= block_start:
+            first_open += 1
         cuts: list[tuple[int, int, tuple[str, ...], bool, bool]] = []
-        for start, end, keys in groups:
+        for start, end, keys in groups[first_open:]:
+            if start >= block_end:  # groups are in order of start: this and the rest begin after the block
+                break
             lo, hi = max(start, block_start), min(end, block_end)
             if lo < hi:
                 cuts.append((lo - block_start, hi - block_start, tuple(keys), start >= block_start, end <= block_end))
@@ -826,12 +834,16 @@ class _Site:
         self.assessments = assessments
         self.plan_anchors = plan_anchors  # target id → docs-relative anchor in plan/index.md or plan/jilin.md
         self._charts: dict[str, ChartView] = dict(charts or {})
+        self._target_rows: dict[str, TargetRow] = {}  # by target id: one row serves every page listing the target
         self.indicators = {i.indicator_id: i for i in data.indicators()}
         self.sources = {s.source_id: s for s in data.sources}
         self.observations = {i: data.observations_for(i) for i in self.indicators}
         self.targets_of: dict[str, list[Target]] = {
             i: sorted(data.targets_for(i), key=_target_sort_key) for i in {t.indicator_id for t in data.targets()}}
         self.plan_of = {i.indicator_id: p for p in data.plans for i in p.indicators}
+        # Each plan's indicators in the order its pages list them (area, task, id), sorted once
+        # rather than for every area and every department's every task.
+        self.page_order = {p.name: tuple(sorted(p.indicators, key=_indicator_sort_key)) for p in data.plans}
         self.comparable: dict[str, set[str]] = {}
         for indicator in self.indicators.values():
             other = indicator.comparable_indicator_id
@@ -840,6 +852,12 @@ class _Site:
                 self.comparable.setdefault(other, set()).add(indicator.indicator_id)
 
     def target_row(self, target: Target) -> TargetRow:
+        """The target's row, built once (a target is listed on up to four pages and counted on two)."""
+        if target.target_id not in self._target_rows:
+            self._target_rows[target.target_id] = self._make_target_row(target)
+        return self._target_rows[target.target_id]
+
+    def _make_target_row(self, target: Target) -> TargetRow:
         indicator = self.indicators[target.indicator_id]
         assessment = self.assessments[target.target_id]
         observations = self.observations.get(target.indicator_id, ())
@@ -901,8 +919,7 @@ def chart_view(indicator: Indicator, targets: Sequence[Target], observations: Se
     """An indicator's chart: spec (charts.indicator_chart), summary sentence and data table rows."""
     from builder import charts  # imported on use: a build whose charts all come from the cache never loads Altair
 
-    spec = charts.indicator_chart(indicator, targets, observations, assessments)
-    summary = charts.chart_summary_zh(indicator, targets, observations, assessments)
+    parts = charts.chart_parts(indicator, targets, observations, assessments)
     rows = tuple(
         ChartRow(
             year=str(row.get("year")) if row.get("year") is not None else "—",
@@ -910,9 +927,10 @@ def chart_view(indicator: Indicator, targets: Sequence[Target], observations: Se
             value=row["value"] if isinstance(row.get("value"), str) else with_unit(row.get("number"), indicator.unit),
             note=str(row.get("note") or ""),
         )
-        for row in charts.chart_table(indicator, targets, observations, assessments)
+        for row in parts.table
     )
-    return ChartView(indicator.indicator_id, indicator.name_zh, spec, summary, rows)
+    spec_json = charts.spec_to_json(parts.spec) if parts.spec is not None else None
+    return ChartView(indicator.indicator_id, indicator.name_zh, spec_json, parts.summary_zh, rows)
 
 
 def _city_plan(data: DataRoot) -> PlanPackage:
@@ -925,7 +943,7 @@ def _city_plan(data: DataRoot) -> PlanPackage:
 def _area_cards(site: _Site, plan: PlanPackage) -> tuple[AreaCard, ...]:
     cards = []
     for area in sorted(plan.areas, key=lambda a: a.area_id):
-        rows = [site.target_row(t) for i in sorted(plan.indicators, key=_indicator_sort_key)
+        rows = [site.target_row(t) for i in site.page_order[plan.name]
                 if i.area_id == area.area_id for t in site.targets_of.get(i.indicator_id, ())]
         cards.append(AreaCard(area, area_page_path(area.area_id), len(rows),
                               sum(1 for r in rows if not r.has_value), _status_counts(rows)))
@@ -935,7 +953,7 @@ def _area_cards(site: _Site, plan: PlanPackage) -> tuple[AreaCard, ...]:
 def _home(site: _Site, plan: PlanPackage, peak: tuple[str, str] | None) -> HomePage:
     all_rows = [site.target_row(t) for t in sorted(plan.targets, key=lambda t: t.target_id)]
     headline = tuple(site.target_row(t)
-                     for i in sorted(plan.indicators, key=_indicator_sort_key) if i.area_id is None
+                     for i in site.page_order[plan.name] if i.area_id is None
                      for t in site.targets_of.get(i.indicator_id, ()))
     return HomePage("index.md", plan, peak[0] if peak else None, peak[1] if peak else None, PEAK_CLAUSE, headline,
                     _area_cards(site, plan), len(all_rows), sum(1 for r in all_rows if not r.has_value),
@@ -951,7 +969,7 @@ def _department_links(plan: PlanPackage, task_id: int) -> tuple[DepartmentLink, 
 
 
 def _area(site: _Site, plan: PlanPackage, area: ActionArea) -> AreaPage:
-    indicators = [i for i in sorted(plan.indicators, key=_indicator_sort_key) if i.area_id == area.area_id]
+    indicators = [i for i in site.page_order[plan.name] if i.area_id == area.area_id]
     tasks = sorted((t for t in plan.tasks if t.area_id == area.area_id), key=lambda t: t.task_id)
     task_views = tuple(
         TaskView(task, _department_links(plan, task.task_id),
@@ -994,7 +1012,7 @@ def _department_tasks(plan: PlanPackage, department_id: str) -> list[tuple[Task,
 
 
 def _department_rows(site: _Site, plan: PlanPackage, task: Task) -> tuple[TargetRow, ...]:
-    return tuple(r for i in sorted(plan.indicators, key=_indicator_sort_key) if i.task_id == task.task_id
+    return tuple(r for i in site.page_order[plan.name] if i.task_id == task.task_id
                  for r in site.rows_for_indicator(i.indicator_id))
 
 
@@ -1035,8 +1053,8 @@ def target_anchor(target_id: str) -> str:
     return f"t-{target_id}"
 
 
-def _mark_plan(plan: PlanPackage | None, text: str | None, page_path: str, site: _Site, heading_base: int,
-               extra: Mapping[str, tuple[str, str]] | None = None) -> _MarkedPlan:
+def _mark_plan(plan: PlanPackage | None, text: str | None, page_path: str, indicators: Mapping[str, Indicator],
+               heading_base: int, extra: Mapping[str, tuple[str, str]] | None = None) -> _MarkedPlan:
     """The plan's text as marked blocks, with links to every target quote found (and to PEAK_QUOTE)."""
     if plan is None or not text:
         return _MarkedPlan((), {}, None)
@@ -1044,8 +1062,8 @@ def _mark_plan(plan: PlanPackage | None, text: str | None, page_path: str, site:
     quotes = {target_anchor(t.target_id): (t.quote_zh, t.clause) for t in plan.targets}
     quotes.update(extra or {})
     spans = locate_quotes(blocks, quotes)
-    refs = {target_anchor(t.target_id): (site.indicators[t.indicator_id].name_zh, indicator_page_path(t.indicator_id))
-            for t in plan.targets if t.indicator_id in site.indicators}
+    refs = {target_anchor(t.target_id): (indicators[t.indicator_id].name_zh, indicator_page_path(t.indicator_id))
+            for t in plan.targets if t.indicator_id in indicators}
     anchors = {t.target_id: f"{page_path}#{target_anchor(t.target_id)}"
                for t in plan.targets if target_anchor(t.target_id) in spans}
     peak = None
@@ -1074,6 +1092,92 @@ def _methodology(data: DataRoot) -> MethodologyPage:
 # Rendering
 # ---------------------------------------------------------------------------
 
+# Table rows and the small pieces of markup they share with the templates, written in Python.
+# Every template output costs an attribute lookup, a filter call and an escape, and every
+# macro call a new frame; the site's long tables (a chart's data, an indicator's published
+# values, the targets of an area or a department) come to tens of thousands of rows a build,
+# where that overhead was much of the rendering time. Each function writes exactly the text
+# the template did; the templates still lay out every page and head every table.
+
+def status_badge(status: str, label_zh: str) -> Markup:
+    """A target's status as a coloured word: <span class="status status--on-track">进展顺利</span>."""
+    return Markup(f'<span class="status status--{escape(status)}">{md_escape(label_zh)}</span>')
+
+
+@functools.lru_cache(maxsize=1 << 12, typed=True)  # a few dozen sources are cited by thousands of values
+def external_link(url: str, text: str) -> Markup:
+    """A link to a source as inline HTML; only http(s) URLs become links, any other shows just the text."""
+    if url.startswith(("https://", "http://")):
+        return Markup(f'<a href="{escape(url)}">{md_escape(text)}</a>')
+    return md_escape(text)
+
+
+def indicator_link(row: TargetRow, page_path: str) -> Markup:
+    """A Markdown link from page_path to the row's indicator page, named by the indicator."""
+    return Markup(f"[{md_escape(row.indicator.name_zh)}]({escape(relative_link(page_path, row.indicator_path))})")
+
+
+def _table_row(*cells: str) -> Markup:
+    """A Markdown table row of cells that are Markdown already: "| a | b |"."""
+    return Markup("| " + " | ".join(cells) + " |")
+
+
+def chart_table_row(row: ChartRow) -> Markup:
+    """A row of a chart's data table: year, kind, value, note."""
+    return _table_row(md_escape(row.year), md_escape(row.kind), md_escape(row.value), md_escape(row.note))
+
+
+def value_table_row(value: ValueRow) -> Markup:
+    """A row of an indicator's published values: year, value, status, source (linked), source date."""
+    source = value.source
+    if source is None:  # a broken reference (validation reports it): the id as given
+        source_cell, date = md_escape(value.observation.source_id), "—"
+    else:
+        source_cell = f"{md_escape(source.publisher + '：')}{external_link(source.url, source.title)}"
+        date = source.date.isoformat()
+    return _table_row(escape(value.observation.year), md_escape(value.value_text), md_escape(value.status_zh),
+                      source_cell, escape(date))
+
+
+def target_table_row(row: TargetRow, link: Markup | None = None) -> Markup:
+    """A row of a table of targets: indicator (where its link is given), target, status, year, latest value."""
+    cells = (md_escape(row.target_text), status_badge(row.status, row.status_zh), md_escape(row.year_text),
+             md_escape(row.latest_text))
+    return _table_row(link, *cells) if link is not None else _table_row(*cells)
+
+
+class _ChartTables:
+    """The rows of each chart's data table, a line each, written once for all the pages that show the chart.
+
+    An area page shows the charts of all its indicators again, so without this every city
+    indicator's table (the longest loop of a build) would be written twice. One instance
+    serves one environment, so one build; a chart is known by its indicator id, and its rows
+    are reused only for that very ChartView.
+    """
+
+    def __init__(self) -> None:
+        self._written: dict[str, tuple[ChartView, Markup]] = {}
+
+    def __call__(self, chart: ChartView) -> Markup:
+        written = self._written.get(chart.indicator_id)
+        if written is None or written[0] is not chart:
+            rows = Markup("\n".join(chart_table_row(row) for row in chart.rows))
+            written = self._written[chart.indicator_id] = (chart, rows)
+        return written[1]
+
+
+# What templates call to link from the page being rendered.
+
+@jinja2.pass_context
+def _indicator_link_here(context: jinja2.runtime.Context, row: TargetRow) -> Markup:
+    return indicator_link(row, context["page_path"])
+
+
+@jinja2.pass_context
+def _target_table_row_here(context: jinja2.runtime.Context, row: TargetRow, with_indicator: bool) -> Markup:
+    return target_table_row(row, indicator_link(row, context["page_path"]) if with_indicator else None)
+
+
 @jinja2.pass_context
 def _rel_filter(context: jinja2.runtime.Context, to_path: str) -> str:
     return relative_link(context["page_path"], to_path)
@@ -1083,8 +1187,11 @@ def make_environment(site_src: Path) -> jinja2.Environment:
     """The Jinja environment: templates from site_src/templates, autoescape on, undefined names an error.
 
     autoescape=True (not select_autoescape, which would not match .md.j2) escapes every
-    template; filters: md (Markdown-safe text), chart_json (spec for a JSON script
-    element), rel (link relative to the page being rendered), number, size.
+    template (a chart's spec, already safe inside its script element, is marked `safe`);
+    filters: md (Markdown-safe text), rel (link relative to the page being rendered), number,
+    size, and the table rows chart_table_rows (a chart's, all of them) and value_table_row;
+    functions: status_badge, external_link, and indicator_link and target_table_row, which
+    link relative to the page being rendered.
     """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(site_src / "templates")),
@@ -1093,20 +1200,39 @@ def make_environment(site_src: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # An environment serves one build: templates are read once, not checked on disk for
+        # changes at every page (and every page's import of _macros).
+        auto_reload=False,
     )
     env.filters["md"] = md_escape
-    env.filters["chart_json"] = chart_json
     env.filters["rel"] = _rel_filter
     env.filters["number"] = format_number
     env.filters["size"] = format_size
+    env.filters["chart_table_rows"] = _ChartTables()
+    env.filters["value_table_row"] = value_table_row
+    env.globals["status_badge"] = status_badge
+    env.globals["external_link"] = external_link
+    env.globals["indicator_link"] = _indicator_link_here
+    env.globals["target_table_row"] = _target_table_row_here
     env.globals["NO_VALUE_ZH"] = NO_VALUE_ZH
     return env
 
 
 def _render(env: jinja2.Environment, template: str, page: object) -> str:
     text = env.get_template(template).render(page=page, page_path=page.page_path)
-    # Templates may leave runs of blank lines where optional parts are absent.
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    return _collapse_blank_lines(text).strip() + "\n"
+
+
+def _collapse_blank_lines(text: str) -> str:
+    """Runs of three or more newlines made two, as templates leave them where optional parts are absent.
+
+    In passes of str.replace, not with a regular expression: most of an indicator page is its
+    chart's spec, which a regular expression steps through character by character several
+    times slower. Each pass makes every three newlines two, so a few passes leave no run.
+    """
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text
 
 
 def render_pages(data: DataRoot, assessments: dict[str, Assessment], site_src: Path, *,
@@ -1126,10 +1252,10 @@ def render_pages(data: DataRoot, assessments: dict[str, Assessment], site_src: P
     province = data.plan_package(PROVINCE_PACKAGE)
 
     # The quotes are located first so every page can link to the marked words.
-    probe = _Site(data, assessments, {})
-    city_marked = _mark_plan(city, texts.get(city.name), "plan/index.md", probe, 2,
+    indicators = {i.indicator_id: i for i in data.indicators()}
+    city_marked = _mark_plan(city, texts.get(city.name), "plan/index.md", indicators, 2,
                              {PEAK_ANCHOR: (PEAK_QUOTE, PEAK_CLAUSE)})
-    province_marked = _mark_plan(province, texts.get(PROVINCE_PACKAGE), "plan/jilin.md", probe, 3)
+    province_marked = _mark_plan(province, texts.get(PROVINCE_PACKAGE), "plan/jilin.md", indicators, 3)
     city_anchors, province_anchors = city_marked.anchors, province_marked.anchors
     site = _Site(data, assessments, {**province_anchors, **city_anchors}, charts)
 

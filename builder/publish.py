@@ -755,48 +755,45 @@ def source_date_epoch(data: DataRoot) -> int:
 
 
 # ---------------------------------------------------------------------------
-# Chart cache: one file per chart, named by the digest of everything the chart is made of
+# Chart cache: every chart of the last build, each under the digest of everything it is made of
 # ---------------------------------------------------------------------------
 
-CHART_CACHE = "charts"  # build_dir/.cache/charts/<key>.json
+CHART_CACHE = "charts.json"  # build_dir/.cache/charts.json: {"entries": {key: entry}}
 CHART_TOOLS = ("altair", "vl-convert-python", "jsonschema", "narwhals")  # packages whose versions can change a spec
 
 
 def cached_chart_views(data: DataRoot, assessments: Mapping, build_dir: Path) -> dict:
-    """Every indicator's pages.ChartView, from build_dir/.cache/charts where the same inputs were charted before.
+    """Every indicator's pages.ChartView, from build_dir/.cache/charts.json where the same inputs were charted before.
 
     The key of a chart is the sha256 of its inputs (indicator, targets, published values and
     the targets' assessments, every field of each) together with the builder code's fingerprint
-    and the chart tools' versions; an entry is used only when its recorded key matches.
-    Entries this build did not use are removed, so the cache holds one build's charts.
+    and the chart tools' versions; an entry is used only when it is stored under that key and
+    names its own key and indicator. The file is rewritten only when an entry was added or
+    dropped, and then holds exactly this build's charts. One file rather than one per chart:
+    at 1,000 indicators, creating a thousand small files cost more than drawing the charts.
     """
     from builder import pages
 
-    directory = build_dir / CACHE_DIR / CHART_CACHE
+    path = build_dir / CACHE_DIR / CHART_CACHE
+    shutil.rmtree(build_dir / CACHE_DIR / "charts", ignore_errors=True)  # one file per chart, before 0.2
+    cached = _read_chart_cache(path)
     salt = _chart_salt()
     views = {}
-    used: set[str] = set()
+    entries: dict[str, dict] = {}
     for indicator_id, inputs in pages.chart_inputs(data, assessments).items():
         key = _chart_key(salt, tuple(inputs))
-        if key is None:
-            views[indicator_id] = pages.chart_view(*inputs)
-            continue
-        used.add(f"{key}.json")
-        view = _read_chart(directory / f"{key}.json", key)
+        view = _chart_from_entry(cached.get(key), key, indicator_id) if key is not None else None
         if view is None:
             view = pages.chart_view(*inputs)
-            try:
-                _write_atomically(directory / f"{key}.json", _chart_entry(key, view))
-            except OSError:
-                pass  # without the entry the next build just computes this chart again
         views[indicator_id] = view
-    if directory.is_dir():
-        for path in directory.iterdir():
-            if path.name not in used:
-                try:
-                    path.unlink()
-                except OSError:
-                    pass
+        if key is not None:
+            entries[key] = _chart_entry(key, view)
+    if entries != cached:
+        text = json.dumps({"format": CACHE_FORMAT, "entries": entries}, ensure_ascii=False, sort_keys=True)
+        try:
+            _write_atomically(path, text.encode("utf-8"))
+        except OSError:
+            pass  # without the file the next build just computes the charts again
     return views
 
 
@@ -835,24 +832,33 @@ def _chart_key(salt: bytes, inputs: tuple) -> str | None:
     return hashlib.sha256(salt + text.encode("utf-8")).hexdigest()
 
 
-def _chart_entry(key: str, view) -> bytes:
-    record = {"key": key, "indicator_id": view.indicator_id, "name_zh": view.name_zh, "spec": view.spec,
-              "summary_zh": view.summary_zh,
-              "rows": [[r.year, r.kind, r.value, r.note] for r in view.rows]}
-    return json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8")
+def _chart_entry(key: str, view) -> dict:
+    return {"key": key, "indicator_id": view.indicator_id, "name_zh": view.name_zh, "spec_json": view.spec_json,
+            "summary_zh": view.summary_zh, "rows": [[r.year, r.kind, r.value, r.note] for r in view.rows]}
 
 
-def _read_chart(path: Path, key: str):
+def _read_chart_cache(path: Path) -> dict[str, dict]:
+    try:
+        record = json.loads(path.read_bytes())
+        entries = record["entries"] if record.get("format") == CACHE_FORMAT else {}
+        return entries if isinstance(entries, dict) else {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}  # missing or damaged: every chart is computed again
+
+
+def _chart_from_entry(entry, key: str, indicator_id: str):
     from builder.pages import ChartRow, ChartView
 
     try:
-        record = json.loads(path.read_bytes())
-        if record.get("key") != key:
+        if entry["key"] != key or entry["indicator_id"] != indicator_id:
             return None
-        return ChartView(record["indicator_id"], record["name_zh"], record["spec"], record["summary_zh"],
-                         tuple(ChartRow(*row) for row in record["rows"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # missing or damaged: computed again
+        spec_json = entry["spec_json"]
+        if not (spec_json is None or isinstance(spec_json, str)):
+            return None
+        return ChartView(indicator_id, str(entry["name_zh"]), spec_json, str(entry["summary_zh"]),
+                         tuple(ChartRow(*map(str, row)) for row in entry["rows"]))
+    except (KeyError, TypeError, ValueError):
+        return None  # absent or damaged: computed again
 
 
 # ---------------------------------------------------------------------------

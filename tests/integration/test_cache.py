@@ -1,4 +1,4 @@
-"""The chart cache in build/.cache/charts: reused when nothing changed, never when something did.
+"""The chart cache in build/.cache/charts.json: reused when nothing changed, never when something did.
 
 Builds here stop at the generated MkDocs project (publish.generate_project), which holds
 every page with its charts; MkDocs itself is not needed to see what the cache did.
@@ -6,6 +6,7 @@ every page with its charts; MkDocs itself is not needed to see what the cache di
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -17,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 SYNTHETIC = REPO / "tests" / "fixtures" / "synthetic"
 SITE_SRC = REPO / "site_src"
 MKDOCS_YML = REPO / "mkdocs.yml"
-CHART_CACHE = Path(".cache") / "charts"
+CHART_CACHE = Path(".cache") / "charts.json"
 
 
 def copy_data(parent: Path) -> Path:
@@ -79,6 +80,10 @@ def warm_copy(cold: tuple[Path, Path, dict[str, bytes]], tmp_path: Path) -> tupl
     return data_copy, build_copy
 
 
+def cache_entries(build_dir: Path) -> dict[str, dict]:
+    return json.loads((build_dir / CHART_CACHE).read_text(encoding="utf-8"))["entries"]
+
+
 def chart_ids(files: dict[str, bytes]) -> set[str]:
     return {p.removeprefix("docs/indicators/").removesuffix(".md") for p in files if p.startswith("docs/indicators/")
             and p.endswith(".md")}
@@ -86,8 +91,9 @@ def chart_ids(files: dict[str, bytes]) -> set[str]:
 
 def test_cold_build_fills_the_cache_with_one_entry_per_indicator(cold):
     _, build_dir, files = cold
-    entries = sorted((build_dir / CHART_CACHE).glob("*.json"))
-    assert len(entries) == len(chart_ids(files)) > 0
+    entries = cache_entries(build_dir)
+    assert sorted(e["indicator_id"] for e in entries.values()) == sorted(chart_ids(files))
+    assert len(entries) > 0
 
 
 def test_rebuild_with_unchanged_data_computes_no_chart_and_gives_identical_files(cold, tmp_path, monkeypatch):
@@ -113,7 +119,8 @@ def test_one_changed_value_recomputes_only_its_chart_and_matches_a_cold_build(co
     assert warm == generate(fresh_data, fresh / "build")
 
     # The stale entry is pruned: the cache holds exactly this build's charts.
-    assert len(list((build_dir / CHART_CACHE).glob("*.json"))) == len(chart_ids(warm))
+    entries = cache_entries(build_dir)
+    assert sorted(e["indicator_id"] for e in entries.values()) == sorted(chart_ids(warm))
 
 
 def test_changed_builder_code_invalidates_every_chart(cold, tmp_path, monkeypatch):
@@ -134,11 +141,23 @@ def test_builder_fingerprint_follows_the_code(tmp_path):
     assert publish.builder_fingerprint(package) != before
 
 
-def test_damaged_or_mislabelled_entries_are_computed_again(cold, tmp_path, monkeypatch):
+def test_a_damaged_cache_file_is_ignored_and_every_chart_computed_again(cold, tmp_path, monkeypatch):
     data, build_dir = warm_copy(cold, tmp_path)
-    entries = sorted((build_dir / CHART_CACHE).glob("*.json"))
-    entries[0].write_text("{not json", encoding="utf-8")
-    entries[1].write_bytes(entries[2].read_bytes())  # another chart's content under this key
+    (build_dir / CHART_CACHE).write_text("{not json", encoding="utf-8")
     counting = Counting(monkeypatch)
     assert generate(data, build_dir) == cold[2]
-    assert len(counting.computed) == 2
+    assert sorted(counting.computed) == sorted(chart_ids(cold[2]))
+    assert len(cache_entries(build_dir)) == len(chart_ids(cold[2]))  # and the file is whole again
+
+
+def test_mislabelled_or_damaged_entries_are_computed_again(cold, tmp_path, monkeypatch):
+    data, build_dir = warm_copy(cold, tmp_path)
+    record = json.loads((build_dir / CHART_CACHE).read_text(encoding="utf-8"))
+    keys = sorted(record["entries"])
+    first, second, third = (record["entries"][k] for k in keys[:3])
+    record["entries"][keys[0]] = dict(second)  # another chart's content under this key
+    third["rows"] = "not rows"
+    (build_dir / CHART_CACHE).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    counting = Counting(monkeypatch)
+    assert generate(data, build_dir) == cold[2]
+    assert sorted(counting.computed) == sorted([first["indicator_id"], third["indicator_id"]])

@@ -685,9 +685,8 @@ def run_mkdocs(config_file: Path, site_dir: Path, epoch: int) -> None:
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), "PYTHONIOENCODING": "utf-8",
            "NO_MKDOCS_2_WARNING": "1"}  # Material's end-of-life notice, not a problem of this build
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean",
-               "--config-file", str(config_file), "--site-dir", str(site_dir)]
-    completed = subprocess.run(command, env=env, cwd=config_file.parent, capture_output=True,
-                               text=True, encoding="utf-8", errors="replace")
+               "--config-file", str(config_file.resolve()), "--site-dir", str(site_dir.resolve())]
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, encoding="utf-8", errors="replace")
     output = completed.stderr.splitlines() + completed.stdout.splitlines()
     messages = [f"{match[1]}: {match[2]}" for match in map(MKDOCS_PROBLEM.match, output) if match]
     if completed.returncode == 0 and not messages:

@@ -302,6 +302,17 @@ def test_real_data_builds(tmp_path: Path):
             assert (out / "downloads/indicators" / f"{indicator['indicator_id']}.csv").is_file()
 
 
+def test_build_with_relative_paths_as_the_readme_runs_it(tmp_path: Path):
+    """`carbon-site build` from a working directory, with --out and --build-dir relative to it."""
+    data = copy_data(SYNTHETIC, tmp_path)
+    proc = subprocess.run([str(BIN / "carbon-site"), "build", "--data", "datapackages", "--out", "site",
+                           "--build-dir", "build"], cwd=tmp_path, capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tmp_path / "site" / "index.html").is_file()
+    assert (tmp_path / "site" / "search" / "search_index.json").is_file()
+    assert tree_hash(data) == tree_hash(copy_data(SYNTHETIC, tmp_path / "fresh"))  # the data untouched
+
+
 def test_derived_csvs_refuse_formula_text_but_keep_comparator_codes():
     from builder.publish import BuildFailed, table_csv
 

@@ -184,7 +184,6 @@ def generate_project(data_dir: Path, build_dir: Path, *, site_src: Path, mkdocs_
 
 
 def _generate(data_dir: Path, build_dir: Path, *, site_src: Path, mkdocs_yml: Path, timer: _StageTimer) -> Project:
-    from builder import pages
     from builder.checks import validate_data_root
 
     timer.start("validate")
@@ -195,16 +194,18 @@ def _generate(data_dir: Path, build_dir: Path, *, site_src: Path, mkdocs_yml: Pa
     # every full collection during the later stages walks them all again (~0.2 s at 1,000 indicators).
     gc.freeze()
     try:
-        return _render_project(result, data_dir, build_dir, site_src=site_src, mkdocs_yml=mkdocs_yml, timer=timer)
+        warnings = tuple(p for p in result.problems if not p.is_error)
+        return _render_project(result.data, warnings, data_dir, build_dir, site_src=site_src, mkdocs_yml=mkdocs_yml,
+                               timer=timer)
     finally:
         gc.unfreeze()
 
 
-def _render_project(result, data_dir: Path, build_dir: Path, *, site_src: Path, mkdocs_yml: Path,
-                    timer: _StageTimer) -> Project:
+def _render_project(data: DataRoot, warnings: tuple[Problem, ...], data_dir: Path, build_dir: Path, *,
+                    site_src: Path, mkdocs_yml: Path, timer: _StageTimer) -> Project:
+    """Every stage after validation, through the MkDocs project written into build_dir."""
     from builder import pages
 
-    data = result.data
     epoch = source_date_epoch(data)
 
     timer.start("progress")
@@ -242,7 +243,7 @@ def _render_project(result, data_dir: Path, build_dir: Path, *, site_src: Path, 
     return Project(build_dir=build_dir, config_file=build_dir / "mkdocs.yml",
                    digest=_project_digest(files, epoch), source_date_epoch=epoch,
                    pages=len(rendered), downloads=len(downloads),
-                   warnings=tuple(p for p in result.problems if not p.is_error))
+                   warnings=warnings)
 
 
 # ---------------------------------------------------------------------------
@@ -755,7 +756,6 @@ def cached_chart_views(data: DataRoot, assessments: Mapping, build_dir: Path) ->
     from builder import pages
 
     path = build_dir / CACHE_DIR / CHART_CACHE
-    shutil.rmtree(build_dir / CACHE_DIR / "charts", ignore_errors=True)  # one file per chart, before 0.2
     cached = _read_chart_cache(path)
     salt = _chart_salt()
     views = {}

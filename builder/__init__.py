@@ -1,3 +1,3 @@
-"""carbon-site: validate the Songyuan carbon-peak data packages and build the public site."""
+"""carbon-site: validate carbon-peak plan data packages and build their public-disclosure site."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,42 +1,30 @@
 """One chart per indicator: published values, targets, base and required path as a Vega-Lite spec.
 
-The only user of Altair. Specs carry their data inline (no URL), a top-level
-``description`` that Vega uses as the chart's aria-label, and a CJK font stack; the same
-inputs always give the same dict. The page shows ``chart_summary_zh`` next to each chart
-and ``chart_table`` as its accessible data table.
+The only user of Altair. ``_layout`` decides once what is drawn; the spec, the summary
+sentence and the data table are all read from it, so they always agree. Rows carry
+data keys (``kind``: observed, base, target, path) apart from the words readers see
+(``series``, ``label``, ``note``), which come from ``builder.text``.
 
 Every numeric target is drawn, in the plan's own terms when it cannot be a level of the
 indicator: a reduction or addition whose base-year value is not published is drawn on an
-axis of change since the base year ("比 2020 年下降（%）", "2020 年以来累计新增"); a target
-without a year is a horizontal rule labelled as such. ``_layout`` decides once what is drawn,
-and the spec, the summary and the table are all read from it, so they always agree.
+axis of change since the base year; a target without a year is a horizontal rule. The
+base is drawn as its own mark only when it is not a published value (the plan's own
+figure, or 0 for a count); a published base is the published value, drawn as one. Published
+values are drawn last, above everything else. Specs carry their data inline (no URL) and a
+``description`` Vega uses as the chart's aria-label; the same inputs give the same dict.
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import altair as alt
 
-from builder.model import Indicator, Observation, Target
-from builder.progress import (
-    NUMERIC_KINDS,
-    STATUS_LABEL_EN,
-    STATUS_LABEL_ZH,
-    STATUS_OF_VALUE_EN,
-    STATUS_OF_VALUE_ZH,
-    Assessment,
-    default_comparator,
-    describe_target_en,
-    describe_target_zh,
-    format_number,
-    format_value_en,
-    format_value_zh,
-    preferred_observations,
-    uses_compound_growth,
-)
+from builder.model import Indicator, Observation, Target, preferred_observations
+from builder.progress import NUMERIC_KINDS, Assessment, uses_compound_growth
+from builder.text import zh
 
 # The Vega-Lite version Altair writes; ship the matching library: vl_convert.javascript_bundle(vl_version=...).
 VEGA_LITE_VERSION = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]  # e.g. "6.4"
@@ -44,10 +32,7 @@ VEGA_LITE_VERSION = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]  # e.g. "6.
 FONT = "system-ui, -apple-system, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif"
 HEIGHT = 260
 
-OBSERVED = "公开数值"
-BASE = "基准"
-TARGET = "目标"
-PATH = "所需路径"
+OBSERVED, BASE, TARGET, PATH = "observed", "base", "target", "path"
 KIND_ORDER = (OBSERVED, BASE, TARGET, PATH)  # table order within a year, and legend order
 
 # Each series differs by colour AND by mark: filled circles on a solid line, squares,
@@ -56,13 +41,9 @@ COLOURS = {OBSERVED: "#1f5a96", BASE: "#4d4d4d", TARGET: "#a8421a", PATH: "#5c5c
 SHAPES = {OBSERVED: "circle", BASE: "square", TARGET: "diamond", PATH: "stroke"}
 DASH = {OBSERVED: [1, 0], BASE: [1, 0], TARGET: [1, 0], PATH: [6, 4]}
 
-UNDATED_ZH = "（规划未给出年份）"
-UNDATED_EN = " (the plan gives no year)"
-NO_YEAR_ZH = "未给出"  # the table's year cell for a target without a year
-
 
 @dataclass(frozen=True)
-class _Layout:
+class Layout:
     """What one indicator's chart draws; the spec, the summary and the table are all read from it."""
 
     mode: str  # "level": values of the indicator; "change": reduction/addition since base_year; "none": nothing
@@ -72,12 +53,17 @@ class _Layout:
     observations: tuple[Observation, ...]  # the indicator's published values, one per year
     change_kind: str | None = None  # change mode: "reduction" or "addition"
     base_year: int | None = None  # change mode: the year the change is counted from
+    paths: tuple[tuple[Target, tuple[tuple[int, float], ...], bool], ...] = ()  # (target, path, compound) drawn
 
 
-def _by_target(assessments: Mapping[str, Assessment] | Iterable[Assessment]) -> dict[str, Assessment]:
-    if isinstance(assessments, Mapping):
-        return dict(assessments)
-    return {a.target_id: a for a in assessments}
+@dataclass(frozen=True)
+class ChartParts:
+    """An indicator's chart as the page shows it: spec, one-sentence summary, table rows and the path in words."""
+
+    spec: dict | None  # None when there is neither a published value nor a numeric target
+    summary_zh: str
+    table: list[dict]  # year, kind (series word), value (text), number, note: published values, bases, targets
+    path_zh: str  # the required path as a sentence ("" when none is drawn)
 
 
 def _own(indicator: Indicator, targets: Sequence[Target], observations: Sequence[Observation]
@@ -88,11 +74,11 @@ def _own(indicator: Indicator, targets: Sequence[Target], observations: Sequence
     return own_targets, own_obs
 
 
-def _numeric(targets: Iterable[Target]) -> list[Target]:
+def _numeric(targets) -> list[Target]:
     return [t for t in targets if t.kind in NUMERIC_KINDS and t.target_value is not None]
 
 
-def _level_of(target: Target, by_id: dict[str, Assessment]) -> float | None:
+def _level_of(target: Target, by_id: Mapping[str, Assessment]) -> float | None:
     """The target as a level of the indicator, when it can be one."""
     assessment = by_id.get(target.target_id)
     if assessment is not None and assessment.target_level is not None:
@@ -102,53 +88,10 @@ def _level_of(target: Target, by_id: dict[str, Assessment]) -> float | None:
     return None
 
 
-def _charted_targets(targets: list[Target], by_id: dict[str, Assessment]) -> list[tuple[Target, Assessment]]:
+def _charted_targets(targets, by_id: Mapping[str, Assessment]) -> list[tuple[Target, Assessment]]:
     """Targets drawn as a point: a year, an assessment and a level of the indicator."""
     return [(t, by_id[t.target_id]) for t in targets
             if t.target_id in by_id and t.target_year is not None and by_id[t.target_id].target_level is not None]
-
-
-def _words_zh(target: Target, indicator: Indicator) -> str:
-    """The target in words, saying so when the plan gives no year."""
-    text = describe_target_zh(target, indicator)
-    return text if target.target_year is not None else f"{text}{UNDATED_ZH}"
-
-
-def _words_en(target: Target, indicator: Indicator) -> str:
-    text = describe_target_en(target, indicator)
-    return text if target.target_year is not None else f"{text}{UNDATED_EN}"
-
-
-def _change_zh(target: Target, indicator: Indicator) -> str:
-    """A reduction or addition in short words for a chart label, e.g. "下降 20%" or "力争新增 500 万千瓦"."""
-    cmp = default_comparator(target, indicator)
-    x = target.target_value
-    if target.kind == "reduction":
-        amount, verb = f"{format_number(x)}%", "下降"
-    else:
-        amount, verb = format_value_zh(x, indicator), "新增"
-    how = {"≈": f"{verb} {amount} 左右", ">": f"{verb}超过 {amount}", "<=": f"{verb}不超过 {amount}",
-           "<": f"{verb}少于 {amount}"}.get(cmp, f"{verb} {amount}")
-    return f"力争{how}" if target.aspirational else how
-
-
-def _change_value_zh(kind: str, value: float, indicator: Indicator) -> str:
-    if value == 0:
-        return "0"
-    if kind == "reduction":
-        return f"下降 {format_number(value)}%"
-    return f"新增 {format_value_zh(value, indicator)}"
-
-
-def _base_note_zh(target: Target, base: tuple[int, float], observations: tuple[Observation, ...]) -> str:
-    published = {o.year: o.value for o in observations}
-    if target.baseline_value is not None and target.baseline_year == base[0]:
-        return "规划给出的基准值"
-    if published.get(base[0]) == base[1]:
-        return "公开数值"
-    if target.kind == "count" and base[1] == 0:
-        return "规划未给出基准值，按 0 起算"
-    return "基准值"
 
 
 def _row(year: int | None, kind: str, number: float, value: str, note: str, *, label: str = "",
@@ -158,7 +101,7 @@ def _row(year: int | None, kind: str, number: float, value: str, note: str, *, l
 
 
 def _decimals(x: float) -> int:
-    return len(format_number(x).partition(".")[2])
+    return len(zh.number(x).partition(".")[2])
 
 
 def _path_decimals(base_value: float, target_level: float) -> int:
@@ -167,51 +110,53 @@ def _path_decimals(base_value: float, target_level: float) -> int:
 
 
 def _level_rows(indicator: Indicator, targets: list[Target], observations: tuple[Observation, ...],
-                by_id: dict[str, Assessment]) -> list[dict]:
-    """Published values, bases, dated targets, paths and undated targets (as rules), as levels of the indicator."""
+                by_id: Mapping[str, Assessment]) -> tuple[list[dict], list]:
+    """Published values, plan-given bases, dated targets, paths and undated targets (as rules), as levels."""
     rows: list[dict] = []
-    for obs in observations:
-        note = STATUS_OF_VALUE_ZH.get(obs.status, obs.status)
-        if obs.note:
-            note = f"{note}；{obs.note}"
-        rows.append(_row(obs.year, OBSERVED, obs.value, format_value_zh(obs.value, indicator), note,
-                         status=obs.status))
     charted = _charted_targets(targets, by_id)
+    published = {o.year: o.value for o in observations}
     bases: dict[tuple[int, float], str] = {}
+    published_bases: set[int] = set()
     for target, assessment in charted:
-        if assessment.baseline is not None and assessment.baseline not in bases:
-            bases[assessment.baseline] = _base_note_zh(target, assessment.baseline, observations)
+        base = assessment.baseline
+        if base is None:
+            continue
+        if published.get(base[0]) == base[1]:
+            published_bases.add(base[0])  # the published value is the base: drawn once, as a published value
+        elif base not in bases:
+            bases[base] = zh.chart_base_note(target, assessment)
+    for obs in observations:
+        note = zh.chart_observation_note(obs, as_base=obs.year in published_bases)
+        rows.append(_row(obs.year, OBSERVED, obs.value, zh.value_of(obs.value, indicator), note, status=obs.status))
     for (year, value), note in sorted(bases.items()):
-        text = format_value_zh(value, indicator)
-        rows.append(_row(year, BASE, value, text, note, label=f"{year} 年基准 {text}"))
+        text = zh.value_of(value, indicator)
+        rows.append(_row(year, BASE, value, text, note, label=zh.chart_base_label(year, text)))
     for target, assessment in charted:
-        text = format_value_zh(assessment.target_level, indicator)
+        text = zh.value_of(assessment.target_level, indicator)
         rows.append(_row(target.target_year, TARGET, assessment.target_level, text,
-                         describe_target_zh(target, indicator), label=f"{target.target_year} 年目标 {text}",
+                         zh.describe_target(target, indicator), label=zh.chart_target_label(target.target_year, text),
                          target_id=target.target_id))
     for target in targets:
         level = _level_of(target, by_id)
         if target.target_year is None and level is not None:
-            rows.append(_row(None, TARGET, level, format_value_zh(level, indicator), _words_zh(target, indicator),
-                             label=f"目标：{describe_target_zh(target, indicator)}{UNDATED_ZH}",
-                             target_id=target.target_id))
+            rows.append(_row(None, TARGET, level, zh.value_of(level, indicator), zh.chart_words(target, indicator),
+                             label=zh.chart_undated_label(target, indicator), target_id=target.target_id))
+    paths = []
     for target, assessment in charted:
         if not assessment.required_path:
             continue
         base_value = assessment.required_path[0][1]
-        how = ("按年均复合增长" if uses_compound_growth(target.kind, base_value, assessment.target_level)
-               else "按每年相同增量")
-        note = f"实现 {target.target_year} 年目标所需路径（{how}，计算值）"
+        compound = uses_compound_growth(target.kind, base_value, assessment.target_level)
         decimals = _path_decimals(base_value, assessment.target_level)
-        for year, value in assessment.required_path:
-            number = round(value, decimals)
-            rows.append(_row(year, PATH, number, format_value_zh(number, indicator), note,
-                             target_id=target.target_id))
-    return rows
+        points = tuple((year, round(value, decimals)) for year, value in assessment.required_path)
+        paths.append((target, points, compound))
+        for year, number in points:
+            rows.append(_row(year, PATH, number, zh.value_of(number, indicator), "", target_id=target.target_id))
+    return rows, paths
 
 
 def _change_path(kind: str, x: float, base_year: int, target_year: int) -> list[tuple[int, float]]:
-    """The change needed each year, computed as progress.py computes a path between levels.
+    """The change needed each year, computed as progress computes a path between levels.
 
     A reduction follows compound growth of the level, so the reduction needed after k of n
     years is 1 − (1 − x/100)^(k/n), whatever the (unpublished) base value is; an addition
@@ -231,38 +176,35 @@ def _change_path(kind: str, x: float, base_year: int, target_year: int) -> list[
 
 
 def _change_rows(indicator: Indicator, kind: str, base_year: int | None, drawn: list[Target],
-                 observations: tuple[Observation, ...]) -> list[dict]:
+                 observations: tuple[Observation, ...]) -> tuple[list[dict], list]:
     """The plan's start (0), targets and required paths as change since base_year, in the plan's own terms."""
     rows: list[dict] = []
     dated = [t for t in drawn if t.target_year is not None]
     if base_year is not None and dated:
-        quantity = "下降幅度" if kind == "reduction" else "新增量"
-        note = f"规划起点：{quantity}从 {base_year} 年算起"
-        if base_year not in {o.year for o in observations}:
-            note += f"；{base_year} 年的数值没有公开"
-        rows.append(_row(base_year, BASE, 0.0, "0", note, label=f"{base_year} 年起点 0"))
+        note = zh.chart_change_start_note(kind, base_year, base_year in {o.year for o in observations})
+        rows.append(_row(base_year, BASE, 0.0, "0", note, label=zh.chart_change_start_label(base_year)))
     for target in drawn:
         x = target.target_value
-        value = _change_value_zh(kind, x, indicator)
+        value = zh.chart_change_value(kind, x, indicator)
         if target in dated:
-            rows.append(_row(target.target_year, TARGET, x, value, describe_target_zh(target, indicator),
-                             label=f"{target.target_year} 年目标：{_change_zh(target, indicator)}",
-                             target_id=target.target_id))
+            rows.append(_row(target.target_year, TARGET, x, value, zh.describe_target(target, indicator),
+                             label=zh.chart_change_target_label(target, indicator), target_id=target.target_id))
         else:
-            rows.append(_row(None, TARGET, x, value, _words_zh(target, indicator),
-                             label=f"目标：{_change_zh(target, indicator)}{UNDATED_ZH}", target_id=target.target_id))
+            rows.append(_row(None, TARGET, x, value, zh.chart_words(target, indicator),
+                             label=zh.chart_change_undated_label(target, indicator), target_id=target.target_id))
+    paths = []
     for target in dated:
         if base_year is None or target.target_value == 0:
             continue
-        how = ("按每年相同的下降率" if kind == "reduction" and target.target_value < 100
-               else "按每年相同增量")
-        note = f"实现 {target.target_year} 年目标所需路径（{how}，计算值）"
+        compound = kind == "reduction" and target.target_value < 100
         decimals = _path_decimals(0, target.target_value)
-        for year, value in _change_path(kind, target.target_value, base_year, target.target_year):
-            number = round(value, decimals)
-            rows.append(_row(year, PATH, number, _change_value_zh(kind, number, indicator), note,
+        points = tuple((year, round(value, decimals))
+                       for year, value in _change_path(kind, target.target_value, base_year, target.target_year))
+        paths.append((target, points, compound))
+        for year, number in points:
+            rows.append(_row(year, PATH, number, zh.chart_change_value(kind, number, indicator), "",
                              target_id=target.target_id))
-    return rows
+    return rows, paths
 
 
 def _sorted(rows: list[dict]) -> tuple[dict, ...]:
@@ -272,9 +214,9 @@ def _sorted(rows: list[dict]) -> tuple[dict, ...]:
                                              r["target_id"], r["number"])))
 
 
-def _layout(indicator: Indicator, targets: Sequence[Target], observations: Sequence[Observation],
-            assessments: Mapping[str, Assessment] | Iterable[Assessment]) -> _Layout:
-    """Decide what the chart draws.
+def layout_of(indicator: Indicator, targets: Sequence[Target], observations: Sequence[Observation],
+              assessments: Mapping[str, Assessment]) -> Layout:
+    """Decide what the chart draws (assessments by target_id).
 
     Levels of the indicator when any target can be one (or there are only published values);
     otherwise change since the base year, the way the plan states a reduction or addition whose
@@ -282,178 +224,73 @@ def _layout(indicator: Indicator, targets: Sequence[Target], observations: Seque
     then left out (the summary says so).
     """
     own_targets, own_obs = _own(indicator, targets, observations)
-    by_id = _by_target(assessments)
     numeric = _numeric(own_targets)
-    as_level = [t for t in numeric if _level_of(t, by_id) is not None]
-    as_change = [t for t in numeric if _level_of(t, by_id) is None]
+    as_level = [t for t in numeric if _level_of(t, assessments) is not None]
+    as_change = [t for t in numeric if _level_of(t, assessments) is None]
     if as_level or (own_obs and not as_change):
-        rows = _level_rows(indicator, own_targets, own_obs, by_id)
+        rows, paths = _level_rows(indicator, own_targets, own_obs, assessments)
         mode, kind, base_year = "level", None, None
     elif as_change:
         first = next((t for t in as_change if t.target_year is not None), as_change[0])
         mode, kind, base_year = "change", first.kind, first.baseline_year
         same = [t for t in as_change if t.kind == kind and t.baseline_year == base_year
                 and (t.target_year is None or base_year is None or t.target_year > base_year)]
-        rows = _change_rows(indicator, kind, base_year, same, own_obs)
+        rows, paths = _change_rows(indicator, kind, base_year, same, own_obs)
     else:
-        return _Layout("none", (), (), (), own_obs)
+        return Layout("none", (), (), (), own_obs)
     shown = {r["target_id"] for r in rows if r["kind"] == TARGET}
     drawn = tuple(t for t in numeric if t.target_id in shown)
     undrawn = tuple(t for t in numeric if t.target_id not in shown)
-    return _Layout(mode, _sorted(rows), drawn, undrawn, own_obs, kind, base_year)
+    return Layout(mode, _sorted(rows), drawn, undrawn, own_obs, kind, base_year, tuple(paths))
 
 
-def chart_table(indicator: Indicator, targets: Sequence[Target], observations: Sequence[Observation],
-                assessments: Mapping[str, Assessment] | Iterable[Assessment]) -> list[dict]:
-    """Rows for the chart's accessible data table: year (NO_YEAR_ZH when the plan gives none), kind,
-    value (text with unit), number, note.
-
-    Only what the chart draws, by year then kind. The required path is listed for the years a
-    reader compares it with: its first year, the target year and every year with a drawn
-    published value (the chart draws every year).
-    """
-    return _table(_layout(indicator, targets, observations, assessments))
+def _table(layout: Layout) -> list[dict]:
+    """The data table: what was published and what the plan says, never a computed row (the path is a sentence)."""
+    return [{"year": r["year"] if r["year"] is not None else zh.CHART_NO_YEAR, "kind": zh.SERIES[r["kind"]],
+             "value": r["value"], "number": r["number"], "note": r["note"]}
+            for r in layout.rows if r["kind"] != PATH]
 
 
-def _table(layout: _Layout) -> list[dict]:
-    published = {r["year"] for r in layout.rows if r["kind"] == OBSERVED}
-    ends: dict[str, tuple[int, int]] = {}
-    for row in layout.rows:
-        if row["kind"] == PATH:
-            first, last = ends.get(row["target_id"], (row["year"], row["year"]))
-            ends[row["target_id"]] = (min(first, row["year"]), max(last, row["year"]))
-    return [{"year": r["year"] if r["year"] is not None else NO_YEAR_ZH, "kind": r["kind"], "value": r["value"],
-             "number": r["number"], "note": r["note"]}
-            for r in layout.rows
-            if r["kind"] != PATH or r["year"] in published or r["year"] in ends[r["target_id"]]]
+def chart_parts(indicator: Indicator, targets: Sequence[Target], observations: Sequence[Observation],
+                assessments: Mapping[str, Assessment]) -> ChartParts:
+    """The spec, summary sentence, table and path sentence of an indicator's chart, deciding the layout once."""
+    layout = layout_of(indicator, targets, observations, assessments)
+    summary = zh.chart_summary(layout, indicator, assessments)
+    spec = None
+    if layout.rows:
+        shape, fill = chart_shape(layout, indicator)
+        spec = _fill(json.loads(_template(shape)), fill, description=summary)
+    return ChartParts(spec, summary, _table(layout), zh.chart_path_sentence(layout, indicator))
 
 
-def _headline(charted: list[tuple[Target, Assessment]], year: int) -> tuple[Target, Assessment] | None:
-    """The target the latest value is compared with: the first one due in or after that year, else the last."""
-    if not charted:
-        return None
-    due = [pair for pair in charted if pair[0].target_year >= year]
-    return due[0] if due else charted[-1]
+def spec_to_json(spec: dict) -> str:
+    """The spec as JSON text that is safe inside <script type="application/json"> and byte-stable."""
+    text = json.dumps(spec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    # "</script>" or "<!--" in a note must not end the script element early; U+2028/9 end lines in old JS.
+    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def _relation(value: float, level: float, words: tuple[str, str, str]) -> str:
-    if abs(value - level) <= 1e-9 * max(1.0, abs(level)):
-        return words[0]
-    return words[1] if value > level else words[2]
+@dataclass(frozen=True)
+class Shape:
+    """What decides a chart's structure: which series it draws and how its axes are set up."""
+
+    present: tuple[str, ...]  # series drawn against years, in legend order (keys)
+    dated: bool  # has a year axis
+    undated: bool  # has a target without a year (a rule across the chart)
+    fixed_y: bool  # y runs over a computed range (change from 0, or a lone rule) rather than the data's
+    y_title: str
+    years: int  # how many year ticks the axis has (their values are filled in)
 
 
-def chart_summary_zh(indicator: Indicator, targets: Sequence[Target], observations: Sequence[Observation],
-                     assessments: Mapping[str, Assessment] | Iterable[Assessment]) -> str:
-    """One plain-language Chinese sentence: where the latest value stands against the target, as drawn."""
-    return _summary_zh(_layout(indicator, targets, observations, assessments), indicator, _by_target(assessments))
+@dataclass(frozen=True)
+class Fill:
+    """What each indicator's chart adds to its shape."""
 
-
-def _summary_zh(layout: _Layout, indicator: Indicator, by_id: dict[str, Assessment]) -> str:
-    drawn = "、".join(_words_zh(t, indicator) for t in layout.drawn)
-    extra = ("；另有目标" + "、".join(_words_zh(t, indicator) for t in layout.undrawn) + "无法在图中标出"
-             if layout.undrawn else "")
-    head = ""
-    if layout.observations:
-        latest = layout.observations[-1]
-        value = format_value_zh(latest.value, indicator)
-        if latest.status == "preliminary":
-            value += "（初步数）"
-        head = f"最新公开数值为 {latest.year} 年的 {value}"
-    if layout.mode == "change":
-        b = layout.base_year
-        if layout.change_kind == "reduction":
-            quantity, since = "下降幅度", (f"比 {b} 年的下降幅度" if b is not None else "下降幅度")
-        else:
-            quantity, since = "新增量", (f"{b} 年以来的新增量" if b is not None else "新增量")
-        if not head:
-            start = f"图中以 {b} 年为起点画出{quantity}" if b is not None else f"图中按{quantity}画出"
-            return f"暂无公开数值；规划目标为{_sp(drawn)}，{start}{extra}。"
-        missing = f"{b} 年的数值没有公开" if b is not None else "规划没有给出基准年"
-        return f"{head}，但{_sp(missing)}，无法换算为{since}，图中只画出规划目标：{drawn}{extra}。"
-    if not head:
-        if drawn:
-            return f"暂无公开数值；规划目标为{_sp(drawn)}{extra}。"
-        return "暂无公开数值；规划没有给出具体数值目标。"
-    pair = _headline(_charted_targets([t for t in layout.drawn], by_id), layout.observations[-1].year)
-    latest = layout.observations[-1]
-    if pair is not None:
-        target, assessment = pair
-        level = assessment.target_level
-        status = STATUS_LABEL_ZH.get(assessment.status, assessment.status)
-        relation = _relation(latest.value, level, ("等于", "高于", "低于"))
-        return (f"{head}，{relation} {target.target_year} 年目标 {format_value_zh(level, indicator)}"
-                f"（进展状态：{status}）{extra}。")
-    undated = [t for t in layout.drawn if t.target_year is None]
-    if undated:
-        target = undated[0]
-        level = _level_of(target, by_id)
-        relation = _relation(latest.value, level, ("等于", "高于", "低于"))
-        assessment = by_id.get(target.target_id)
-        status = f"；进展状态：{STATUS_LABEL_ZH.get(assessment.status, assessment.status)}" if assessment else ""
-        return (f"{head}，{relation}目标 {format_value_zh(level, indicator)}"
-                f"（规划未给出年份{status}）{extra}。")
-    if layout.undrawn:
-        return f"{head}{extra}。"
-    return f"{head}；规划没有给出具体数值目标。"
-
-
-def chart_summary_en(indicator: Indicator, targets: Sequence[Target], observations: Sequence[Observation],
-                     assessments: Mapping[str, Assessment] | Iterable[Assessment]) -> str:
-    """One plain-language English sentence: where the latest value stands against the target, as drawn."""
-    layout = _layout(indicator, targets, observations, assessments)
-    by_id = _by_target(assessments)
-    drawn = "; ".join(_words_en(t, indicator) for t in layout.drawn)
-    extra = ("; the chart cannot show the other targets: " + "; ".join(_words_en(t, indicator) for t in layout.undrawn)
-             if layout.undrawn else "")
-    head = ""
-    if layout.observations:
-        latest = layout.observations[-1]
-        value = format_value_en(latest.value, indicator)
-        if latest.status == "preliminary":
-            value += f" ({STATUS_OF_VALUE_EN['preliminary']})"
-        head = f"The latest published value is {value} for {latest.year}"
-    if layout.mode == "change":
-        b = layout.base_year
-        if layout.change_kind == "reduction":
-            quantity, since = "the reduction", (f"a reduction from {b}" if b is not None else "a reduction")
-        else:
-            quantity, since = "the addition", (f"an addition since {b}" if b is not None else "an addition")
-        if not head:
-            start = f"the chart draws {quantity} from {b}" if b is not None else f"the chart draws {quantity}"
-            return f"No value has been published yet; the plan's targets are: {drawn}; {start}{extra}."
-        missing = f"the value for {b} is not published" if b is not None else "the plan gives no base year"
-        return (f"{head}, but {missing}, so it cannot be turned into {since}; the chart shows only the plan's "
-                f"targets: {drawn}{extra}.")
-    if not head:
-        if drawn:
-            return f"No value has been published yet; the plan's targets are: {drawn}{extra}."
-        return "No value has been published yet, and the plan gives no numeric target."
-    latest = layout.observations[-1]
-    pair = _headline(_charted_targets(list(layout.drawn), by_id), latest.year)
-    if pair is not None:
-        target, assessment = pair
-        level = assessment.target_level
-        status = STATUS_LABEL_EN.get(assessment.status, assessment.status)
-        relation = _relation(latest.value, level, ("equal to", "above", "below"))
-        return (f"{head}, {relation} the {target.target_year} target of {format_value_en(level, indicator)} "
-                f"(status: {status}){extra}.")
-    undated = [t for t in layout.drawn if t.target_year is None]
-    if undated:
-        target = undated[0]
-        level = _level_of(target, by_id)
-        relation = _relation(latest.value, level, ("equal to", "above", "below"))
-        assessment = by_id.get(target.target_id)
-        status = f"; status: {STATUS_LABEL_EN.get(assessment.status, assessment.status)}" if assessment else ""
-        return (f"{head}, {relation} the target of {format_value_en(level, indicator)} "
-                f"(the plan gives no year{status}){extra}.")
-    if layout.undrawn:
-        return f"{head}{extra}."
-    return f"{head}; the plan gives no numeric target."
-
-
-def _sp(text: str) -> str:
-    """A leading space where Chinese text runs into a number, as in “为 2020 年”."""
-    return f" {text}" if text[:1].isascii() and text[:1].isalnum() else text
+    data: tuple[dict, ...]
+    x_domain: tuple[int, int] | None
+    y_domain: tuple[float, float] | None
+    ticks: tuple[int, ...]  # the integer years labelled on the x axis
 
 
 def _segments(rows: list[dict]) -> None:
@@ -468,85 +305,39 @@ def _segments(rows: list[dict]) -> None:
         previous = row["year"]
 
 
-def spec_to_json(spec: dict) -> str:
-    """The spec as JSON text that is safe inside <script type="application/json"> and byte-stable."""
-    text = json.dumps(spec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    # "</script>" or "<!--" in a note must not end the script element early.
-    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+MAX_TICKS = 8  # at most this many year labels, so they never crowd at 320 px
 
 
-def _y_title(layout: _Layout, indicator: Indicator) -> str:
-    unit = indicator.unit.strip()
-    if layout.mode == "change":
-        b = layout.base_year
-        if layout.change_kind == "reduction":
-            return f"比 {b} 年下降（%）" if b is not None else "下降幅度（%）"
-        suffix = "" if unit in ("", "无") else f"（{unit}）"
-        return f"{b} 年以来累计新增{suffix}" if b is not None else f"新增{suffix}"
-    return "数值" if unit in ("", "无") else f"单位：{unit}"
+def year_ticks(low: int, high: int) -> tuple[int, ...]:
+    """Integer years to label between low and high: every year, or every 2nd, 5th or 10th when many."""
+    span = high - low
+    for step in (1, 2, 5, 10, 20, 50):
+        if span // step + 1 <= MAX_TICKS:
+            first = low + (-low) % step
+            ticks = tuple(range(first, high + 1, step))
+            return ticks or (low,)
+    return (low, high)
 
 
-def indicator_chart(indicator: Indicator, targets: Sequence[Target], observations: Sequence[Observation],
-                    assessments: Mapping[str, Assessment] | Iterable[Assessment]) -> dict | None:
-    """The indicator's Vega-Lite spec (dict), or None when there is neither a published value nor a numeric target."""
-    return chart_parts(indicator, targets, observations, assessments).spec
-
-
-@dataclass(frozen=True)
-class ChartParts:
-    """An indicator's chart as the page shows it: spec, one-sentence summary and table rows."""
-
-    spec: dict | None  # None when there is neither a published value nor a numeric target
-    summary_zh: str
-    table: list[dict]
-
-
-def chart_parts(indicator: Indicator, targets: Sequence[Target], observations: Sequence[Observation],
-                assessments: Mapping[str, Assessment] | Iterable[Assessment]) -> ChartParts:
-    """indicator_chart, chart_summary_zh and chart_table together, deciding the layout once."""
-    layout = _layout(indicator, targets, observations, assessments)
-    summary = _summary_zh(layout, indicator, _by_target(assessments))
-    spec = None
-    if layout.rows:
-        shape, fill = _chart_shape(layout, indicator)
-        spec = _fill(json.loads(_template(shape)), fill, description=summary)
-    return ChartParts(spec, summary, _table(layout))
-
-
-@dataclass(frozen=True)
-class _Shape:
-    """What decides a chart's structure: which series it draws and how its axes are set up."""
-
-    present: tuple[str, ...]  # series drawn against years, in legend order
-    dated: bool  # has a year axis
-    undated: bool  # has a target without a year (a rule across the chart)
-    fixed_y: bool  # y runs over a computed range (change from 0, or a lone rule) rather than the data's
-    y_title: str
-
-
-@dataclass(frozen=True)
-class _Fill:
-    """What each indicator's chart adds to its shape."""
-
-    data: tuple[dict, ...]
-    x_domain: tuple[int, int] | None
-    y_domain: tuple[float, float] | None
-
-
-def _chart_shape(layout: _Layout, indicator: Indicator) -> tuple[_Shape, _Fill]:
+def chart_shape(layout: Layout, indicator: Indicator) -> tuple[Shape, Fill]:
     rows = [dict(r) for r in layout.rows]
     _segments(rows)
-    data = tuple({"year": r["year"], "kind": r["kind"], "value": r["number"], "text": r["value"],
-                  "note": r["note"], "label": r["label"], "target_id": r["target_id"],
-                  "preliminary": r["status"] == "preliminary", "segment": r.get("segment", 0),
-                  "undated": r["year"] is None} for r in rows)
     dated = [r for r in rows if r["year"] is not None]
-    # The legend names the series drawn against years; a target without a year carries its own label.
-    present = tuple(kind for kind in KIND_ORDER if any(r["kind"] == kind for r in dated))
     x_domain = None
+    ticks: tuple[int, ...] = ()
     if dated:
         low, high = min(r["year"] for r in dated), max(r["year"] for r in dated)
         x_domain = (low - 1, high + 1) if low == high else (low, high)
+        ticks = year_ticks(*x_domain) if low != high else (low,)
+    middle = (x_domain[0] + x_domain[1]) / 2 if x_domain else 0
+    data = tuple({"year": r["year"], "kind": r["kind"], "series": zh.SERIES[r["kind"]], "value": r["number"],
+                  "text": r["value"], "note": r["note"], "label": r["label"], "target_id": r["target_id"],
+                  # a label on the right half of the chart reads leftwards, so it is never cut at the edge
+                  "side": "right" if r["year"] is not None and r["year"] > middle else "left",
+                  "preliminary": r["status"] == "preliminary", "segment": r.get("segment", 0),
+                  "undated": r["year"] is None} for r in rows)
+    # The legend names the series drawn against years; a target without a year carries its own label.
+    present = tuple(kind for kind in KIND_ORDER if any(r["kind"] == kind for r in dated))
     fixed_y = layout.mode == "change" or not dated
     y_domain = None
     if fixed_y:
@@ -554,60 +345,67 @@ def _chart_shape(layout: _Layout, indicator: Indicator) -> tuple[_Shape, _Fill]:
         numbers = [r["number"] for r in rows]
         top = max(max(numbers), 0.0)
         y_domain = (min(min(numbers), 0.0), round(top * 1.2, 6) if top > 0 else 1)
-    shape = _Shape(present, bool(dated), len(dated) < len(rows), fixed_y, _y_title(layout, indicator))
-    return shape, _Fill(data, x_domain, y_domain)
+    shape = Shape(present, bool(dated), len(dated) < len(rows), fixed_y, zh.chart_y_title(layout, indicator),
+                  len(ticks))
+    return shape, Fill(data, x_domain, y_domain, ticks)
 
 
-def _fill(spec: dict, fill: _Fill, *, description: str) -> dict:
-    """Put one indicator's values, description and axis ranges into a spec of its shape."""
+def _fill(spec: dict, fill: Fill, *, description: str) -> dict:
+    """Put one indicator's values, description, axis ranges and ticks into a spec of its shape."""
     spec["data"] = {"values": [dict(row) for row in fill.data]}
     spec["description"] = description
     for layer in spec["layer"]:
         encoding = layer.get("encoding", {})
-        if fill.x_domain is not None and "scale" in encoding.get("x", {}):
-            encoding["x"]["scale"]["domain"] = list(fill.x_domain)
+        x = encoding.get("x", {})
+        if fill.x_domain is not None and "scale" in x:
+            x["scale"]["domain"] = list(fill.x_domain)
+        if "axis" in x and isinstance(x["axis"], dict) and "values" in x["axis"]:
+            x["axis"]["values"] = list(fill.ticks)
         if fill.y_domain is not None and "scale" in encoding.get("y", {}):
             encoding["y"]["scale"]["domain"] = list(fill.y_domain)
     return spec
 
 
 @lru_cache(maxsize=None)
-def _template(shape: _Shape) -> str:
+def _template(shape: Shape) -> str:
     """The spec (JSON) of one shape of chart, with placeholder data and ranges.
 
-    Altair builds and validates a spec once per shape; each indicator's chart is that spec
-    with its own values filled in (``_fill``). Building every chart with Altair cost
-    ~110 ms, most of a 1,000-indicator build. tests/unit/test_charts.py checks that the
-    filled template equals what Altair builds directly.
+    Altair builds a spec once per shape; each indicator's chart is that spec with its own
+    values filled in (``_fill``). tests/unit/test_charts.py checks that the filled template
+    equals what Altair builds directly.
     """
-    placeholder = _Fill((), (0, 1) if shape.dated else None, (0.0, 1.0) if shape.fixed_y else None)
-    return json.dumps(_altair_spec(shape, placeholder, description=""), ensure_ascii=False, sort_keys=True)
+    placeholder = Fill((), (0, 1) if shape.dated else None, (0.0, 1.0) if shape.fixed_y else None,
+                       tuple(range(shape.years)))
+    return json.dumps(altair_spec(shape, placeholder, description=""), ensure_ascii=False, sort_keys=True)
 
 
-def _altair_spec(shape: _Shape, fill: _Fill, *, description: str) -> dict:
+def altair_spec(shape: Shape, fill: Fill, *, description: str) -> dict:
     """The chart built by Altair from its shape and values.
 
-    Altair's own JSON-schema check is skipped: it cost ~1 s a build, and tests/unit/test_charts.py
+    Altair's own JSON-schema check is skipped (it cost ~1 s a build); tests/unit/test_charts.py
     validates the specs of every real and synthetic indicator against the Vega-Lite schema.
     """
     present = list(shape.present)
+    labels = [zh.SERIES[k] for k in present]
     x = None
     if shape.dated:
         x = alt.X("year:Q", title="年份", scale=alt.Scale(domain=list(fill.x_domain), nice=False, padding=14),
-                  axis=alt.Axis(format="d", tickMinStep=1, labelAngle=0, labelOverlap=True))
+                  axis=alt.Axis(format="d", values=list(fill.ticks), labelAngle=0, labelOverlap=True,
+                                labelFlush=True))
     if shape.fixed_y:
         scale = alt.Scale(domain=list(fill.y_domain), nice=True)
     else:
-        scale = alt.Scale(zero=False, nice=True, padding=12)
+        scale = alt.Scale(zero=False, nice=True, padding=16)
     y = alt.Y("value:Q", title=shape.y_title, scale=scale)
-    colour = alt.Color("kind:N", title=None, sort=present,
-                       scale=alt.Scale(domain=present, range=[COLOURS[k] for k in present]),
-                       legend=alt.Legend(orient="bottom", direction="horizontal", symbolStrokeWidth=2))
-    marker = alt.Shape("kind:N", title=None, sort=present,
-                       scale=alt.Scale(domain=present, range=[SHAPES[k] for k in present]))
-    dash = alt.StrokeDash("kind:N", title=None, sort=present,
-                          scale=alt.Scale(domain=present, range=[DASH[k] for k in present]))
-    tooltip = [alt.Tooltip("year:Q", title="年份", format="d"), alt.Tooltip("kind:N", title="类别"),
+    colour = alt.Color("series:N", title=None, sort=labels,
+                       scale=alt.Scale(domain=labels, range=[COLOURS[k] for k in present]),
+                       legend=alt.Legend(orient="bottom", direction="horizontal", symbolStrokeWidth=2,
+                                         columns=2, labelLimit=0))
+    marker = alt.Shape("series:N", title=None, sort=labels,
+                       scale=alt.Scale(domain=labels, range=[SHAPES[k] for k in present]))
+    dash = alt.StrokeDash("series:N", title=None, sort=labels,
+                          scale=alt.Scale(domain=labels, range=[DASH[k] for k in present]))
+    tooltip = [alt.Tooltip("year:Q", title="年份", format="d"), alt.Tooltip("series:N", title="类别"),
                alt.Tooltip("text:N", title="数值"), alt.Tooltip("note:N", title="说明")]
 
     base = alt.Chart(alt.Data(values=[dict(row) for row in fill.data]))
@@ -615,32 +413,33 @@ def _altair_spec(shape: _Shape, fill: _Fill, *, description: str) -> dict:
     if PATH in present:
         layers.append(base.transform_filter(alt.datum.kind == PATH).mark_line(strokeWidth=2).encode(
             x=x, y=y, color=colour, strokeDash=dash, detail="target_id:N", order="year:Q"))
-    if OBSERVED in present:
-        layers.append(base.transform_filter(alt.datum.kind == OBSERVED).mark_line(strokeWidth=2.5).encode(
-            x=x, y=y, color=colour, strokeDash=dash, detail="segment:Q", order="year:Q"))
-        # Preliminary values are drawn hollow and say so in the tooltip and the table.
-        layers.append(base.transform_filter(alt.datum.kind == OBSERVED).mark_point(size=70, strokeWidth=2, opacity=1)
-                      .encode(x=x, y=y, color=colour, shape=marker, tooltip=tooltip,
-                              fill=alt.condition(alt.datum.preliminary, alt.value("#ffffff"),
-                                                 alt.value(COLOURS[OBSERVED]))))
-    for kind, align, dx in ((BASE, "left", 8), (TARGET, "right", -8)):
+    if shape.undated:
+        # A target without a year has no x position: a rule across the whole chart, labelled as such.
+        selected = alt.datum.undated
+        layers.append(base.transform_filter(selected).mark_rule(strokeWidth=2, color=COLOURS[TARGET])
+                      .encode(y=y, tooltip=[alt.Tooltip("series:N", title="类别"), alt.Tooltip("text:N", title="数值"),
+                                            alt.Tooltip("note:N", title="说明")]))
+        layers.append(base.transform_filter(selected)
+                      .mark_text(align="right", dx=-4, dy=-8, fontSize=12, color=COLOURS[TARGET])
+                      .encode(x=alt.value("width"), y=y, text="label:N"))
+    for kind in (BASE, TARGET):
         if kind not in present:
             continue
         selected = (alt.datum.kind == kind) & ~alt.datum.undated
         layers.append(base.transform_filter(selected).mark_point(size=110, filled=True, opacity=1)
                       .encode(x=x, y=y, color=colour, shape=marker, tooltip=tooltip))
-        layers.append(base.transform_filter(selected)
-                      .mark_text(align=align, dx=dx, dy=-12, fontSize=12, color=COLOURS[kind])
-                      .encode(x=x, y=y, text="label:N"))
-    if shape.undated:
-        # A target without a year has no x position: a rule across the whole chart, labelled as such.
-        selected = alt.datum.undated
-        layers.append(base.transform_filter(selected).mark_rule(strokeWidth=2, color=COLOURS[TARGET])
-                      .encode(y=y, tooltip=[alt.Tooltip("kind:N", title="类别"), alt.Tooltip("text:N", title="数值"),
-                                            alt.Tooltip("note:N", title="说明")]))
-        layers.append(base.transform_filter(selected)
-                      .mark_text(align="right", dx=-4, dy=-8, fontSize=12, color=COLOURS[TARGET])
-                      .encode(x=alt.value("width"), y=y, text="label:N"))
+        for side, align, dx in (("left", "left", 6), ("right", "right", -6)):
+            layers.append(base.transform_filter(selected & (alt.datum.side == side))
+                          .mark_text(align=align, dx=dx, dy=-12, fontSize=12, color=COLOURS[kind])
+                          .encode(x=x, y=y, text="label:N"))
+    if OBSERVED in present:
+        # Published values last, so nothing is drawn over them; preliminary ones are hollow.
+        layers.append(base.transform_filter(alt.datum.kind == OBSERVED).mark_line(strokeWidth=2.5).encode(
+            x=x, y=y, color=colour, strokeDash=dash, detail="segment:Q", order="year:Q"))
+        layers.append(base.transform_filter(alt.datum.kind == OBSERVED).mark_point(size=80, strokeWidth=2, opacity=1)
+                      .encode(x=x, y=y, color=colour, shape=marker, tooltip=tooltip,
+                              fill=alt.condition(alt.datum.preliminary, alt.value("#ffffff"),
+                                                 alt.value(COLOURS[OBSERVED]))))
 
     # One LayerChart with its config, rather than .properties() and four .configure_*() calls:
     # each of those deep-copies the whole chart, and together they were a third of a template's cost.

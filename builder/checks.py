@@ -1,24 +1,26 @@
-"""Rules across resources and packages that frictionless cannot express.
+"""Rules across resources, packages and plans that frictionless cannot express.
 
 Each ``check_*`` is pure: it takes the loaded model and yields Problems, each naming
-the CSV file, physical row and field it is about. ``validate_data_root`` loads a data
-directory and, when the packages could be read, runs every check.
+the CSV file, physical row and field it is about (``at`` is the one place a location
+is made). ``validate_data_root`` loads a data directory and, when the packages could
+be read, runs every check.
 """
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from builder import plantext
+from builder.excel import formula_start
 from builder.load import load_data_root
-from builder.model import DataRoot, Department, Indicator, PlanPackage
+from builder.model import DataRoot, PlanPackage
 from builder.problems import Problem, problem
 
-VALUES = "published-values"
 NO_NUMBER_KINDS = ("deferred", "qualitative")
 BASELINE_KINDS = ("reduction", "addition")
 FIRST_YEAR = 1949
-FORMULA_STARTS = {"=": "=", "+": "+", "-": "-", "@": "@", "\t": "制表符", "\r": "回车符"}
 PLAN_TABLES = {"plans": "plan", "action_areas": "areas", "tasks": "tasks", "departments": "departments",
                "task_departments": "task_departments", "indicators": "indicators", "targets": "targets",
                "key_projects": "key_projects"}
@@ -52,33 +54,28 @@ def run_checks(data: DataRoot) -> Iterator[Problem]:
 
 
 # --- helpers ------------------------------------------------------------------------------------
-def at(data: DataRoot, package: str, resource: str, record, field: str | None = None) -> dict:
-    """File, row and field of a record, for problem()."""
-    return {"file": data.file_for(package, resource), "row": record.row, "field": field}
+def at(data: DataRoot, record, resource: str, field: str | None = None) -> dict:
+    """File, row and field of a record, for problem(): the one way a location is made."""
+    return {"file": data.file_for(record.package, resource), "row": record.row, "field": field}
 
 
-def indicator_index(data: DataRoot) -> dict[str, tuple[PlanPackage, Indicator]]:
-    """Every indicator of every plan package by indicator_id."""
-    return {i.indicator_id: (p, i) for p in data.plans for i in p.indicators}
-
-
-def records(data: DataRoot) -> Iterator[tuple[str, str, object]]:
-    """(package, resource, record) for every row of every table."""
-    for pkg in data.plans:
+def records(data: DataRoot) -> Iterator[tuple[str, object]]:
+    """(resource, record) for every row of every table."""
+    for plan in data.plans:
         for resource, attribute in PLAN_TABLES.items():
-            value = getattr(pkg, attribute)
+            value = getattr(plan, attribute)
             for record in (value,) if resource == "plans" else value:
-                yield pkg.name, resource, record
+                yield resource, record
     for record in data.observations:
-        yield VALUES, "observations", record
+        yield "observations", record
     for record in data.sources:
-        yield VALUES, "sources", record
+        yield "sources", record
 
 
-def enum_fields(data: DataRoot, package: str, resource: str) -> set[str]:
+def enum_fields(data: DataRoot, folder: str, resource: str) -> set[str]:
     """Fields whose values come from a fixed list (e.g. comparator "="): never free text."""
-    descriptor = data.descriptors.get(package, {})
-    for res in descriptor.get("resources", []):
+    package = data.package(folder)
+    for res in (package.descriptor.get("resources", []) if package else []):
         if res.get("name") == resource:
             return {f["name"] for f in res["schema"]["fields"] if "enum" in f.get("constraints", {})}
     return set()
@@ -95,96 +92,119 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
+def did_you_mean(value: str, candidates) -> str:
+    """"（是否指“x”？）" naming the closest existing id, or ""."""
+    close = difflib.get_close_matches(value, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"（是否指“{close[0]}”？）" if close else ""
+
+
+def _level_of_code(code: str) -> str:
+    """What a six-digit division code looks like: state (000000), province (..0000), city (....00) or county."""
+    if code == "000000":
+        return "state"
+    if code.endswith("0000"):
+        return "province"
+    if code.endswith("00"):
+        return "city"
+    return "county"
+
+
 # --- rules ----------------------------------------------------------------------------------------
-def check_indicator_ids(data: DataRoot) -> Iterator[Problem]:
-    """indicator_id is unique across packages; Jilin's start with jl-, no one else's do."""
-    seen: dict[str, tuple[str, Indicator]] = {}
-    for pkg in data.plans:
-        for ind in pkg.indicators:
-            where = at(data, pkg.name, "indicators", ind, "indicator_id")
-            if ind.indicator_id in seen and seen[ind.indicator_id][0] != pkg.name:
-                other_pkg, other = seen[ind.indicator_id]
-                yield problem("duplicate-indicator-id", f"指标标识“{ind.indicator_id}”已在 {other_pkg} 中使用"
-                              f"（{data.file_for(other_pkg, 'indicators')} 第 {other.row} 行）", **where)
-            seen.setdefault(ind.indicator_id, (pkg.name, ind))
-            is_jilin = pkg.name == "jilin-plan"
-            if is_jilin != ind.indicator_id.startswith("jl-"):
-                rule = "必须以 jl- 开头" if is_jilin else "不能以 jl- 开头（jl- 留给吉林省的指标）"
-                yield problem("indicator-id-prefix", f"{pkg.name} 的指标标识“{ind.indicator_id}”{rule}", **where)
-
-
-def check_department_ids(data: DataRoot) -> Iterator[Problem]:
-    """department_id is unique across plan packages: each unit gets one page on the site."""
-    seen: dict[str, tuple[str, Department]] = {}
-    for pkg in data.plans:
-        for dept in pkg.departments:
-            if dept.department_id in seen and seen[dept.department_id][0] != pkg.name:
-                other_pkg, other = seen[dept.department_id]
-                yield problem("duplicate-department-id", f"单位标识“{dept.department_id}”已在 {other_pkg} 中使用"
-                              f"（{data.file_for(other_pkg, 'departments')} 第 {other.row} 行）",
-                              **at(data, pkg.name, "departments", dept, "department_id"))
-            seen.setdefault(dept.department_id, (pkg.name, dept))
+def check_plans(data: DataRoot) -> Iterator[Problem]:
+    """A parent plan exists in the data root and the chain of parents ends; codes fit their level."""
+    ids = [p.plan_id for p in data.plans]
+    for plan in data.plans:
+        record = plan.plan
+        parent = record.parent_plan_id
+        if parent is not None and data.plan(parent) is None:
+            yield problem("unknown-plan", f"上级规划“{parent}”不在数据目录中{did_you_mean(parent, ids)}",
+                          **at(data, record, "plans", "parent_plan_id"))
+        elif parent is not None:
+            seen = {plan.plan_id}
+            current = data.plan(parent)
+            while current is not None:
+                if current.plan_id in seen:
+                    yield problem("parent-cycle", f"沿 parent_plan_id 追溯：{plan.plan_id} → … → {current.plan_id}，"
+                                  "回到了已经经过的规划", **at(data, record, "plans", "parent_plan_id"))
+                    break
+                seen.add(current.plan_id)
+                current = data.plan(current.plan.parent_plan_id)
+        shape = _level_of_code(record.jurisdiction_code)
+        if record.jurisdiction_level in ("state", "province", "city") and shape != record.jurisdiction_level:
+            yield problem("jurisdiction-level-mismatch", f"行政区划代码 {record.jurisdiction_code} 看起来是 {shape} 级，"
+                          f"但 jurisdiction_level 是 {record.jurisdiction_level}",
+                          **at(data, record, "plans", "jurisdiction_code"))
 
 
 def check_indicator_units(data: DataRoot) -> Iterator[Problem]:
-    """Every indicator has a unit; a comparable indicator exists and has the same unit."""
-    index = indicator_index(data)
-    for pkg in data.plans:
-        for ind in pkg.indicators:
+    """Every indicator has a unit; a comparable indicator is in the parent plan and has the same unit."""
+    for plan in data.plans:
+        parent = data.parent(plan)
+        for ind in plan.indicators:
             if not ind.unit.strip():
-                yield problem("missing-unit", f"指标“{ind.indicator_id}”的单位是空白",
-                              **at(data, pkg.name, "indicators", ind, "unit"))
+                yield problem("missing-unit", f"指标“{ind.indicator_id}”的单位是空白", **at(data, ind, "indicators", "unit"))
             other_id = ind.comparable_indicator_id
             if other_id is None:
                 continue
-            where = at(data, pkg.name, "indicators", ind, "comparable_indicator_id")
-            if other_id not in index:
-                yield problem("unknown-indicator", f"可比指标“{other_id}”在任何规划包中都不存在", **where)
-            elif index[other_id][1].unit != ind.unit:
+            where = at(data, ind, "indicators", "comparable_indicator_id")
+            if plan.plan.parent_plan_id is None:
+                yield problem("comparable-without-parent", f"指标“{ind.indicator_id}”填写了可比指标“{other_id}”，"
+                              f"但规划 {plan.plan_id} 没有上级规划（parent_plan_id 为空）", **where)
+                continue
+            if parent is None:
+                continue  # the unknown parent is reported by check_plans
+            other = parent.indicator(other_id)
+            if other is None:
+                yield problem("unknown-indicator", f"可比指标“{other_id}”不在上级规划 {parent.plan_id} 的 indicators 中"
+                              f"{did_you_mean(other_id, (i.indicator_id for i in parent.indicators))}", **where)
+            elif other.unit != ind.unit:
                 yield problem("comparable-unit-mismatch",
-                              f"可比指标“{other_id}”的单位是“{index[other_id][1].unit}”，本指标是“{ind.unit}”",
-                              severity="warning", **where)
+                              f"可比指标“{other_id}”的单位是“{other.unit}”，本指标是“{ind.unit}”", **where)
 
 
 def check_indicator_areas(data: DataRoot) -> Iterator[Problem]:
     """An indicator's area is the area of its task."""
-    for pkg in data.plans:
-        task_area = {t.task_id: t.area_id for t in pkg.tasks}
-        for ind in pkg.indicators:
-            if ind.task_id is not None and ind.task_id in task_area and task_area[ind.task_id] != ind.area_id:
+    for plan in data.plans:
+        for ind in plan.indicators:
+            task = plan.task(ind.task_id)
+            if task is not None and task.area_id != ind.area_id:
                 shown = "空（主要目标）" if ind.area_id is None else str(ind.area_id)
                 yield problem("area-mismatch", f"指标“{ind.indicator_id}”的 area_id 是 {shown}，"
-                              f"但任务 {ind.task_id} 属于领域 {task_area[ind.task_id]}",
-                              **at(data, pkg.name, "indicators", ind, "area_id"))
+                              f"但任务 {ind.task_id} 属于领域 {task.area_id}", **at(data, ind, "indicators", "area_id"))
 
 
 def check_observations(data: DataRoot) -> Iterator[Problem]:
-    """Published values point to an indicator and a source, fall in a plausible year, and are unique when final."""
-    indicators = indicator_index(data)
-    sources = {s.source_id: s for s in data.sources}
+    """Published values point to a plan, its indicator and a source, fall in a plausible year, and are unique when final."""
+    plan_ids = [p.plan_id for p in data.plans]
     latest = as_of_year(data)
     finals = {}
     for obs in data.observations:
         def where(field):
-            return at(data, VALUES, "observations", obs, field)
-        if obs.indicator_id not in indicators:
-            yield problem("unknown-indicator", f"指标“{obs.indicator_id}”在 songyuan-plan 和 jilin-plan 中都不存在",
+            return at(data, obs, "observations", field)
+        plan = data.plan(obs.plan_id)
+        indicator = plan.indicator(obs.indicator_id) if plan else None
+        if plan is None:
+            yield problem("unknown-plan", f"规划“{obs.plan_id}”不在数据目录中{did_you_mean(obs.plan_id, plan_ids)}",
+                          **where("plan_id"))
+        elif indicator is None:
+            yield problem("unknown-indicator", f"指标“{obs.indicator_id}”不在规划 {plan.plan_id} 的 indicators 中"
+                          f"{did_you_mean(obs.indicator_id, (i.indicator_id for i in plan.indicators))}",
                           **where("indicator_id"))
-        source = sources.get(obs.source_id)
+        source = data.source(obs.source_id)
         if source is None:
-            yield problem("unknown-source", f"来源“{obs.source_id}”不在 sources 中", **where("source_id"))
+            yield problem("unknown-source", f"来源“{obs.source_id}”不在 sources 中"
+                          f"{did_you_mean(obs.source_id, (s.source_id for s in data.sources))}", **where("source_id"))
         if obs.year < FIRST_YEAR or (latest is not None and obs.year > latest + 1):
             yield problem("implausible-year", f"年份 {obs.year} 不合理：应在 {FIRST_YEAR} 年到 {latest + 1 if latest else '今年'} "
                           f"年之间（最近一次查阅来源在 {latest} 年，不可能已有更晚年份的公开数值）", **where("year"))
         elif source is not None and obs.year > source.date.year:
             yield problem("observation-after-source", f"{obs.year} 年的数值来自 {source.date.isoformat()} 发布的来源"
                           f"“{source.source_id}”，发布时这一年还没有到", **where("year"))
-        unit = indicators[obs.indicator_id][1].unit if obs.indicator_id in indicators else None
-        if unit == "%" and not 0 <= obs.value <= 100:
+        if indicator is not None and indicator.unit == "%" and not 0 <= obs.value <= 100:
             yield problem("share-out-of-range", f"{obs.indicator_id} 的单位是 %，数值 {number(obs.value)} 不在 0 到 100 之间",
                           **where("value"))
         if obs.status == "final":
-            key = (obs.indicator_id, obs.year)
+            key = (obs.plan_id, obs.indicator_id, obs.year)
             if key in finals:
                 first = finals[key]
                 yield problem("duplicate-final-value", f"{obs.indicator_id} 的 {obs.year} 年已有一个最终数值"
@@ -195,11 +215,10 @@ def check_observations(data: DataRoot) -> Iterator[Problem]:
 
 def check_targets(data: DataRoot) -> Iterator[Problem]:
     """Each kind of target has what its progress needs: a value and comparator, a baseline, a sensible tolerance."""
-    for pkg in data.plans:
-        units = {i.indicator_id: i.unit for i in pkg.indicators}
-        for t in pkg.targets:
+    for plan in data.plans:
+        for t in plan.targets:
             def where(field):
-                return at(data, pkg.name, "targets", t, field)
+                return at(data, t, "targets", field)
             if t.kind in NO_NUMBER_KINDS:
                 present = [f for f in ("target_value", "comparator", "tolerance") if getattr(t, f) is not None]
                 if present:
@@ -221,7 +240,8 @@ def check_targets(data: DataRoot) -> Iterator[Problem]:
             if t.baseline_year is not None and t.target_year is not None and t.target_year <= t.baseline_year:
                 yield problem("target-year-before-baseline", f"目标“{t.target_id}”的目标年份 {t.target_year} "
                               f"不晚于基准年 {t.baseline_year}", **where("target_year"))
-            yield from target_shares(t, units.get(t.indicator_id), where)
+            indicator = plan.indicator(t.indicator_id)
+            yield from target_shares(t, indicator.unit if indicator else None, where)
 
 
 def target_shares(t, unit: str | None, where) -> Iterator[Problem]:
@@ -237,66 +257,88 @@ def target_shares(t, unit: str | None, where) -> Iterator[Problem]:
                       **where("baseline_value"))
 
 
+def _quoted(plan: PlanPackage):
+    for resource, items, key in (("targets", plan.targets, "target_id"), ("key_projects", plan.key_projects,
+                                                                           "project_id")):
+        for item in items:
+            yield resource, item, getattr(item, key)
+
+
 def check_quotes(data: DataRoot) -> Iterator[Problem]:
-    """Every target and project quotes the plan: not blank, no stray spaces around it."""
-    for pkg in data.plans:
-        for resource, items, key in (("targets", pkg.targets, "target_id"), ("key_projects", pkg.key_projects,
-                                                                              "project_id")):
-            for item in items:
-                where = at(data, pkg.name, resource, item, "quote_zh")
-                if not item.quote_zh.strip():
-                    yield problem("quote-empty", f"“{getattr(item, key)}”的原文引文只有空白字符", **where)
-                elif item.quote_zh != item.quote_zh.strip():
-                    yield problem("quote-untrimmed", f"“{getattr(item, key)}”的原文引文首尾有空白字符",
-                                  severity="warning", **where)
+    """Every target and project quotes the plan: not blank, no stray spaces, no page furniture, found in the text."""
+    for plan in data.plans:
+        located: dict[str, tuple[int, int]] | None = None
+        if plan.text:
+            quotes = {f"{resource}:{key}": (item.quote_zh, item.clause) for resource, item, key in _quoted(plan)
+                      if item.quote_zh.strip()}
+            _, located = plantext.locate_in_text(plan.text, plan.furniture, quotes)
+        for resource, item, key in _quoted(plan):
+            where = at(data, item, resource, "quote_zh")
+            if not item.quote_zh.strip():
+                yield problem("quote-empty", f"“{key}”的原文引文只有空白字符", **where)
+                continue
+            if item.quote_zh != item.quote_zh.strip():
+                yield problem("quote-untrimmed", f"“{key}”的原文引文首尾有空白字符", **where)
+            furniture = plantext.furniture_in(item.quote_zh, plan.furniture)
+            if furniture is not None:
+                yield problem("quote-furniture", f"“{key}”的原文引文含有版面文字“{furniture}”", **where)
+            elif located is not None and f"{resource}:{key}" not in located:
+                yield problem("quote-not-found", f"“{key}”的原文引文在 {plan.plan.source_text} 中找不到："
+                              f"“{item.quote_zh[:40]}{'…' if len(item.quote_zh) > 40 else ''}”", **where)
 
 
 def check_task_departments(data: DataRoot) -> Iterator[Problem]:
     """A task whose text names responsible units lists them, with exactly one lead."""
-    for pkg in data.plans:
+    for plan in data.plans:
         by_task: dict[int, list] = {}
-        for td in pkg.task_departments:
+        for td in plan.task_departments:
             by_task.setdefault(td.task_id, []).append(td)
-        for task in pkg.tasks:
+        for task in plan.tasks:
             assigned = by_task.get(task.task_id, [])
             if not assigned:
                 if task.responsibility_zh is not None:  # where the plan names no unit, there is none to list
                     yield problem("task-without-department", f"任务 {task.task_id}（{task.title_zh}）写明了责任单位"
                                   f"“{task.responsibility_zh[:30]}”，但 task_departments 中没有",
-                                  **at(data, pkg.name, "tasks", task, "task_id"))
+                                  **at(data, task, "tasks", "task_id"))
                 continue
             leads = [td for td in assigned if td.role == "lead"]
             if len(leads) != 1:
                 shown = "、".join(td.department_id for td in leads) or "无"
                 record = leads[1] if len(leads) > 1 else assigned[0]
                 yield problem("task-lead-count", f"任务 {task.task_id} 有 {len(leads)} 个牵头单位（{shown}），应正好 1 个",
-                              **at(data, pkg.name, "task_departments", record, "role"))
+                              **at(data, record, "task_departments", "role"))
 
 
 def check_key_projects(data: DataRoot) -> Iterator[Problem]:
     """A project's status rests on a named source that exists."""
-    sources = {s.source_id for s in data.sources}
-    for pkg in data.plans:
-        for kp in pkg.key_projects:
-            where = at(data, pkg.name, "key_projects", kp, "status_source_id")
-            if kp.status_source_id is not None and kp.status_source_id not in sources:
-                yield problem("unknown-source", f"来源“{kp.status_source_id}”不在 published-values 的 sources 中", **where)
+    for plan in data.plans:
+        for kp in plan.key_projects:
+            where = at(data, kp, "key_projects", "status_source_id")
+            if kp.status_source_id is not None and data.source(kp.status_source_id) is None:
+                yield problem("unknown-source", f"来源“{kp.status_source_id}”不在公开数值数据包的 sources 中"
+                              f"{did_you_mean(kp.status_source_id, (s.source_id for s in data.sources))}", **where)
             if kp.status != "unknown" and kp.status_source_id is None:
                 yield problem("status-without-source", f"项目“{kp.project_id}”的状态是 {kp.status}，但没有注明来源", **where)
 
 
 def check_formula_injection(data: DataRoot) -> Iterator[Problem]:
     """No text cell starts with a character that makes Excel run it as a formula."""
-    for package, resource, record in records(data):
-        skip = enum_fields(data, package, resource) | {"package"}
+    skipped: dict[tuple[str, str], set[str]] = {}
+    for resource, record in records(data):
+        key = (record.package, resource)
+        if key not in skipped:
+            skipped[key] = enum_fields(data, record.package, resource) | set(type(record).FILLED)
         for f in fields(record):
             value = getattr(record, f.name)
-            if f.name in skip or not isinstance(value, str) or not value or value[0] not in FORMULA_STARTS:
+            if f.name in skipped[key] or not isinstance(value, str):
+                continue
+            start = formula_start(value)
+            if start is None:
                 continue
             shown = value[:20] + ("…" if len(value) > 20 else "")
-            yield problem("formula-injection", f"“{shown.strip()}”以“{FORMULA_STARTS[value[0]]}”开头，"
-                          f"Excel 打开时会把它当作公式", **at(data, package, resource, record, f.name))
+            yield problem("formula-injection", f"“{shown.strip()}”以“{start}”开头，Excel 打开时会把它当作公式",
+                          **at(data, record, resource, f.name))
 
 
-CHECKS = (check_indicator_ids, check_department_ids, check_indicator_units, check_indicator_areas, check_observations, check_targets,
+CHECKS = (check_plans, check_indicator_units, check_indicator_areas, check_observations, check_targets,
           check_quotes, check_task_departments, check_key_projects, check_formula_injection)

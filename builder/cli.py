@@ -1,19 +1,25 @@
-"""The ``carbon-site`` command: Click only. Each command parses, makes one call,
-prints, and exits 0 (clean), 1 (data problems) or 2 (usage)."""
+"""The ``carbon-site`` command: Click only. Each command parses, makes one call, prints
+and exits 0 (clean), 1 (data or config problems) or 2 (usage). One decorator maps the
+library's exceptions to messages and exit codes; anything it does not know is a bug
+of ours and says so without a traceback (``-v`` shows it).
+"""
 from __future__ import annotations
 
+import functools
 import os
+import signal
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from builder import __version__
-from builder.problems import format_json, format_text
+from builder.problems import DataInvalid, format_json, format_text, json_text, printable
 
-DATA_DIR = "datapackages"
 DEBUG_ENV = "CARBON_SITE_DEBUG"  # =1 shows the traceback of an internal error, like -v
 VERBOSE = "carbon_site.verbose"  # key in ctx.meta, shared by the group and its commands
+CANCELLED = "构建已取消，原网站未改动"
 
 
 class ChineseUsageError(click.UsageError):
@@ -21,23 +27,16 @@ class ChineseUsageError(click.UsageError):
 
     def show(self, file=None) -> None:
         command = self.ctx.command_path if self.ctx else "carbon-site"
-        click.echo(f"用法错误：{self.format_message()}\n运行“{command} -h”查看用法。", err=True)
+        click.echo(f"用法错误：{printable(self.format_message(), keep_newlines=True)}\n运行“{command} -h”查看用法。",
+                   err=True)
 
 
-def existing_data_dir(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
-    """Refuse a --data directory that does not exist (a usage error, exit 2)."""
-    if not value.is_dir():
-        raise ChineseUsageError(f"数据目录“{value}”不存在或不是目录。用 --data 指定包含 songyuan-plan、"
-                                f"jilin-plan、published-values 三个子目录的目录。", ctx)
-    return value
+def usage(message: str) -> None:
+    """Stop with a usage error (exit 2)."""
+    raise ChineseUsageError(message, click.get_current_context(silent=True))
 
 
-def data_option(f):
-    return click.option("--data", "data_dir", default=DATA_DIR, show_default=True, callback=existing_data_dir,
-                        type=click.Path(file_okay=False, path_type=Path),
-                        help="数据目录：每个数据包一个子目录 / data root, one folder per package")(f)
-
-
+# --- options shared by commands --------------------------------------------------------------------
 def remember_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     """Note -v in ctx.meta so the group shows tracebacks."""
     if value:
@@ -50,9 +49,75 @@ def verbose_option(f):
                         help="出现内部错误时显示完整调用栈 / show the traceback of an internal error")(f)
 
 
-def internal_error_message(error: Exception, command: str) -> str:
+def project_options(f):
+    """--config and --data: which project and which data root."""
+    f = click.option("--data", "data_dir", default=None, type=click.Path(path_type=Path),
+                     help="数据目录（默认取配置文件的 site.data，没有配置时为 datapackages） / data root")(f)
+    return click.option("--config", "config_path", default=None, type=click.Path(path_type=Path),
+                        help="网站配置文件（默认为当前目录的 carbon-site.toml） / site config file")(f)
+
+
+def format_option(f):
+    return click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+                        show_default=True, help="输出格式：text 给人看，json 给程序 / output format")(f)
+
+
+def build_dir_option(f):
+    return click.option("--build-dir", "build_dir", default=None, type=click.Path(path_type=Path),
+                        help="生成的 MkDocs 项目写到这里（默认取配置的 build.dir） / where the generated project goes")(f)
+
+
+# --- the one place exceptions become messages and exit codes -----------------------------------------
+def reports_errors(command: str):
+    """Map what the library raises to a message and an exit code: data 1, usage 2, cancelled 130."""
+    from builder.build import BuildFailed, PathConflict, UnknownArea
+    from builder.scaffold import ProjectExists
+
+    def decorate(f):
+        @functools.wraps(f)
+        def run(*args, **kwargs):
+            try:
+                return f(*args, **kwargs)
+            except DataInvalid as error:
+                click.echo(format_text(error.problems, command), err=True)
+                if command == "build":
+                    click.echo(CANCELLED, err=True)
+                sys.exit(1)
+            except PathConflict as error:
+                usage("\n".join(error.messages))
+            except (UnknownArea, ProjectExists) as error:
+                usage(_usage_message(error))
+            except BuildFailed as error:
+                lines = [f"{'构建' if command == 'build' else '预览'}失败：{error.message}",
+                         *(f"    {d}" for d in error.details)]
+                click.echo(printable("\n".join(lines), keep_newlines=True), err=True)
+                if command == "build":
+                    click.echo(CANCELLED, err=True)
+                sys.exit(1)
+            except KeyboardInterrupt:
+                click.echo(CANCELLED if command == "build" else "已停止", err=True)
+                sys.exit(130)
+            except OSError as error:
+                where = f"{error.filename}：" if error.filename else ""
+                click.echo(printable(f"{command} 失败：无法读写 {where}{error.strerror or error}"), err=True)
+                if command == "build":
+                    click.echo(CANCELLED, err=True)
+                sys.exit(1)
+        return run
+    return decorate
+
+
+def _usage_message(error: Exception) -> str:
+    from builder.scaffold import ProjectExists
+
+    if isinstance(error, ProjectExists):
+        return f"目录“{error}”已存在且不是空目录。请指定一个新目录（init 不会覆盖已有文件）"
+    return f"{error}"
+
+
+def internal_error_message(error: BaseException, command: str) -> str:
     """What a maintainer sees instead of a traceback: it is our bug, not their data."""
-    detail = f"{type(error).__name__}: {error}".strip()
+    detail = printable(f"{type(error).__name__}: {error}".strip())
     return (f"内部错误（internal-error）：carbon-site 自身出了问题，这不是数据错误。请把以下信息报告给维护者：\n"
             f"    carbon-site {__version__} {command}：{detail}\n"
             f"（加 -v 或设置环境变量 {DEBUG_ENV}=1 可显示完整的调用栈）")
@@ -64,7 +129,7 @@ class CarbonSiteGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
         except Exception as error:
             if ctx.meta.get(VERBOSE) or os.environ.get(DEBUG_ENV) == "1":
@@ -73,64 +138,38 @@ class CarbonSiteGroup(click.Group):
             ctx.exit(1)
 
 
-@click.group(cls=CarbonSiteGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="carbon-site")
-@verbose_option
-def main():
-    """松原市碳达峰公开数据：校验数据包并生成网站。
+# --- the project a command works on --------------------------------------------------------------------
+def load_project(config_path: Path | None, *, required: bool):
+    """The site config (checked), from --config or ./carbon-site.toml; a default one when none is needed."""
+    from builder.config import CONFIG_NAME, default_config, find_config, load_config
 
-    Validate the Songyuan carbon-peak data packages and build the public site.
-
-    \b
-    Example:
-        carbon-site validate && carbon-site build
-    """
-
-
-@main.command()
-@data_option
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="输出格式：text 给人看，json 给程序 / output format")
-@verbose_option
-def validate(data_dir: Path, output_format: str):
-    """校验数据包（类型、约束、主键外键及本项目规则）。
-
-    Validate the data packages: types, constraints, keys and the project's own rules.
-    Exit 0 when clean, 1 when there are data errors, 2 for usage errors.
-
-    \b
-    Example:
-        carbon-site validate --data datapackages --format json
-    """
-    from builder.checks import validate_data_root
-
-    result = validate_data_root(data_dir)
-    click.echo(format_json(result.problems) if output_format == "json" else format_text(result.problems))
-    sys.exit(1 if result.has_errors else 0)
+    path = config_path or find_config(Path.cwd())
+    if path is None:
+        if required:
+            usage(f"当前目录没有网站配置文件 {CONFIG_NAME}。请在项目目录中运行，或用 --config 指定配置文件；"
+                  "新建项目请运行 carbon-site init 目录名")
+        return default_config(Path.cwd()), []
+    if not path.is_file():
+        usage(f"配置文件“{path}”不存在或不是文件")
+    config, problems = load_config(path, display=str(path) if config_path else path.name)
+    if config is None:
+        raise DataInvalid(problems)
+    return config, problems
 
 
-# ---------------------------------------------------------------- build, serve, status
+def data_dir_of(config, data_dir: Path | None) -> Path:
+    """--data, else the config's data root (relative to the project)."""
+    from builder.config import resolve
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]  # holds mkdocs.yml and site_src/
-SITE_SRC = PROJECT_ROOT / "site_src"
-MKDOCS_YML = PROJECT_ROOT / "mkdocs.yml"
-CANCELLED = "构建已取消，原网站未改动"
-
-
-def build_dir_option(f):
-    return click.option("--build-dir", "build_dir", default="build", show_default=True,
-                        type=click.Path(file_okay=False, path_type=Path),
-                        help="生成的 MkDocs 项目写到这里 / where the generated MkDocs project is written")(f)
-
-
-def refuse(messages: list[str]) -> None:
-    """Stop with a usage error (exit 2) saying why the options conflict."""
-    raise ChineseUsageError("\n".join(messages), click.get_current_context())
+    chosen = data_dir if data_dir is not None else resolve(config, config.data)
+    if not chosen.is_dir():
+        usage(f"数据目录“{chosen}”不存在或不是目录。用 --data 或配置文件的 site.data 指定包含各数据包子目录的目录")
+    return chosen
 
 
 def stage_printer(quiet: bool):
     """An on_stage callback printing "[n/N] stage…" on a terminal; None when quiet or not a TTY."""
-    from builder.publish import STAGES
+    from builder.build import STAGES
 
     if quiet or not sys.stderr.isatty():
         return None
@@ -143,92 +182,166 @@ def stage_printer(quiet: bool):
     return show
 
 
-@main.command()
-@data_option
-@click.option("--out", "out_dir", default="site", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="网站输出目录，构建成功后才整体替换 / site directory, replaced only when the build succeeds")
-@build_dir_option
-@click.option("-q", "--quiet", is_flag=True, help="不显示进度和摘要 / no progress or summary")
-@verbose_option
-def build(data_dir: Path, out_dir: Path, build_dir: Path, quiet: bool):
-    """校验数据并生成网站；出错时原网站保持不变。
+def stop_on_sigterm() -> None:
+    """SIGTERM stops a command the way Ctrl+C does, so a build cleans up after itself."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
 
-    Validate the data and build the site into --out; on any error the previous site is left untouched.
+    try:
+        signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (e.g. inside a test runner's worker)
+        pass
+
+
+# --- commands ------------------------------------------------------------------------------------------
+@click.group(cls=CarbonSiteGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="carbon-site")
+@verbose_option
+def main():
+    """碳达峰实施方案公开数据：校验数据包并生成网站。
+
+    Validate carbon-peak plan data packages and build their public-disclosure site.
 
     \b
     Example:
-        carbon-site build --data datapackages --out site
+        carbon-site init my-site && cd my-site && carbon-site build
     """
-    from builder.problems import DataInvalid
-    from builder.publish import BuildFailed, PathConflict, build_site
-
-    try:
-        result = build_site(data_dir, out_dir, build_dir, site_src=SITE_SRC, mkdocs_yml=MKDOCS_YML,
-                            on_stage=stage_printer(quiet))
-    except PathConflict as error:
-        refuse(error.messages)
-    except DataInvalid as error:
-        click.echo(format_text(error.problems, "build"), err=True)
-        click.echo(CANCELLED, err=True)
-        sys.exit(1)
-    except BuildFailed as error:
-        click.echo("\n".join([f"构建失败：{error.message}", *(f"    {d}" for d in error.details)]), err=True)
-        click.echo(CANCELLED, err=True)
-        sys.exit(1)
-    except OSError as error:
-        click.echo(f"构建失败：无法读写 {error.filename or ''}：{error.strerror or error}", err=True)
-        click.echo(CANCELLED, err=True)
-        sys.exit(1)
-    if result.warnings:
-        click.echo(format_text(list(result.warnings), "build"), err=True)
-    if not quiet:
-        unchanged = "（内容未变，沿用现有网站）" if result.reused else ""
-        click.echo(f"网站已生成：{out_dir}（{result.pages} 个页面，{result.downloads} 个下载文件）{unchanged}",
-                   err=True)
+    stop_on_sigterm()
 
 
 @main.command()
-@data_option
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--plan-id", default="plan", show_default=True,
+              help="第一个规划的 plan_id（小写字母、数字和连字符） / plan_id of the first plan")
+@click.option("--title", default="碳达峰实施方案（待填写）", show_default=True, help="规划标题 / plan title")
+@click.option("--jurisdiction", default="（待填写）", show_default=True, help="适用行政区 / jurisdiction")
+@click.option("--code", "jurisdiction_code", default="000000", show_default=True,
+              help="六位行政区划代码，如 220700 / six-digit division code")
+@click.option("--level", "jurisdiction_level", type=click.Choice(["state", "province", "city", "county"]),
+              default="state", show_default=True, help="行政级别 / jurisdiction level")
+@click.option("--maintainer", default="", help="维护本网站的单位 / who maintains the site")
+@verbose_option
+@reports_errors("init")
+def init(directory: Path, plan_id: str, title: str, jurisdiction: str, jurisdiction_code: str,
+         jurisdiction_level: str, maintainer: str):
+    """新建一个网站项目：配置文件、空的规划数据包和公开数值数据包。
+
+    Create a new site project: its config file, an empty plan package and an empty
+    published-values package, and a README saying what to fill in.
+
+    \b
+    Example:
+        carbon-site init baicheng --plan-id baicheng-carbon-peak --code 220800 --level city
+    """
+    import re
+
+    from builder.scaffold import NewPlan, init_project
+
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", plan_id):
+        usage(f"--plan-id“{plan_id}”只能由小写字母、数字和连字符组成，例如 baicheng-carbon-peak")
+    if not re.fullmatch(r"[0-9]{6}", jurisdiction_code):
+        usage(f"--code“{jurisdiction_code}”应为六位数字的行政区划代码，例如 220800")
+    written = init_project(directory, NewPlan(plan_id, title, jurisdiction, jurisdiction_code, jurisdiction_level),
+                           maintainer)
+    click.echo(printable(f"已新建项目 {directory}（{len(written)} 个文件）。下一步：cd {directory}，按 README.md 填写数据，"
+                         "然后运行 carbon-site build"), err=True)
+
+
+@main.command()
+@project_options
+@format_option
+@verbose_option
+@reports_errors("validate")
+def validate(config_path: Path | None, data_dir: Path | None, output_format: str):
+    """校验配置和数据包（类型、约束、主键外键及本项目规则）。
+
+    Validate the site config and the data packages: types, constraints, keys and the
+    project's own rules. Exit 0 when clean, 1 when there are errors, 2 for usage errors.
+
+    \b
+    Example:
+        carbon-site validate --format json
+    """
+    from builder.build import validate as run_validation
+
+    config, config_problems = load_project(config_path, required=False)
+    _, problems = run_validation(config, data_dir_of(config, data_dir))
+    problems = config_problems + problems
+    click.echo(format_json(problems) if output_format == "json" else format_text(problems))
+    sys.exit(1 if any(p.is_error for p in problems) else 0)
+
+
+@main.command()
+@project_options
+@click.option("--out", "out_dir", default=None, type=click.Path(path_type=Path),
+              help="网站输出目录（默认取配置的 build.out），构建成功后才整体替换 / site directory")
+@build_dir_option
+@click.option("-q", "--quiet", is_flag=True, help="不显示进度和摘要 / no progress or summary")
+@verbose_option
+@reports_errors("build")
+def build(config_path: Path | None, data_dir: Path | None, out_dir: Path | None, build_dir: Path | None, quiet: bool):
+    """校验数据并生成网站；出错或中断时原网站保持不变。
+
+    Validate the data and build the site into --out; on any error or interruption the
+    previous site is left untouched.
+
+    \b
+    Example:
+        carbon-site build --out site
+    """
+    from builder.build import build_site
+    from builder.config import resolve
+
+    config, config_problems = load_project(config_path, required=True)
+    out = out_dir if out_dir is not None else resolve(config, config.out)
+    work = build_dir if build_dir is not None else resolve(config, config.build_dir)
+    result = build_site(config, data_dir_of(config, data_dir), out, work, on_stage=stage_printer(quiet))
+    warnings = config_problems + list(result.warnings)
+    if warnings:
+        click.echo(format_text(warnings, "build"), err=True)
+    if not quiet:
+        unchanged = "（内容未变，沿用现有网站）" if result.reused else ""
+        click.echo(printable(f"网站已生成：{out}（{result.pages} 个页面，{result.downloads} 个下载文件）{unchanged}"), err=True)
+
+
+@main.command()
+@project_options
 @build_dir_option
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
               help="预览端口，只监听 127.0.0.1 / port on 127.0.0.1")
 @verbose_option
-def serve(data_dir: Path, build_dir: Path, port: int):
-    """本地预览网站；数据或 site_src 改动后自动重新生成。
+@reports_errors("serve")
+def serve(config_path: Path | None, data_dir: Path | None, build_dir: Path | None, port: int):
+    """本地预览网站；数据或项目文件改动后自动重新生成。
 
-    Preview the site on 127.0.0.1, regenerating it when the data or site_src change.
+    Preview the site on 127.0.0.1, regenerating it when the data or the project's files change.
 
     \b
     Example:
         carbon-site serve --port 8000
     """
-    from builder.problems import DataInvalid
-    from builder.publish import BuildFailed, PathConflict, serve_site
+    from builder.build import serve_site
+    from builder.config import resolve
 
+    config, _ = load_project(config_path, required=True)
+    work = build_dir if build_dir is not None else resolve(config, config.build_dir)
     try:
-        serve_site(data_dir, build_dir, site_src=SITE_SRC, mkdocs_yml=MKDOCS_YML, port=port,
-                   on_event=lambda message: click.echo(message, err=True))
-    except PathConflict as error:
-        refuse(error.messages)
-    except DataInvalid as error:
-        click.echo(format_text(error.problems, "serve"), err=True)
-        sys.exit(1)
-    except BuildFailed as error:
-        click.echo("\n".join([f"预览失败：{error.message}", *(f"    {d}" for d in error.details)]), err=True)
-        sys.exit(1)
+        serve_site(config, data_dir_of(config, data_dir), work, port=port,
+                   on_event=lambda message: click.echo(printable(message, keep_newlines=True), err=True))
     except OSError as error:
-        click.echo(f"预览失败：{error.strerror or error}（端口 {port} 可能已被占用，可用 --port 换一个）", err=True)
+        click.echo(printable(f"预览失败：{error.strerror or error}（端口 {port} 可能已被占用，可用 --port 换一个）"), err=True)
         sys.exit(1)
 
 
 @main.command()
-@data_option
-@click.option("--area", "area_id", type=int, help="只看松原方案的某个行动领域（编号） / only this action area")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="输出格式：text 给人看，json 给程序 / output format")
+@project_options
+@click.option("--plan", "plan_id", default=None, help="只看某个规划（plan_id） / only this plan")
+@click.option("--area", "area_id", type=int, help="只看该规划的某个行动领域（编号） / only this action area")
+@format_option
 @verbose_option
-def status(data_dir: Path, area_id: int | None, output_format: str):
+@reports_errors("status")
+def status(config_path: Path | None, data_dir: Path | None, plan_id: str | None, area_id: int | None,
+           output_format: str):
     """列出目标及其最新公开数值和进展状态。
 
     List targets with their latest published value and status.
@@ -237,36 +350,28 @@ def status(data_dir: Path, area_id: int | None, output_format: str):
     Example:
         carbon-site status --area 3
     """
-    import json
-    from dataclasses import asdict
+    from builder.build import status_records
 
-    from builder.problems import DataInvalid
-    from builder.publish import UnknownArea, status_rows
-
-    try:
-        rows = status_rows(data_dir, area_id=area_id)
-    except DataInvalid as error:
-        click.echo(format_text(error.problems, "status"), err=True)
-        sys.exit(1)
-    except UnknownArea as error:
-        raise ChineseUsageError(f"--area：{error}") from None
+    config, _ = load_project(config_path, required=False)
+    records = status_records(config, data_dir_of(config, data_dir), plan_id=plan_id, area_id=area_id)
     if output_format == "json":
-        click.echo(json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2))
+        click.echo(json_text([asdict(r) for r in records]))
     else:
-        click.echo(status_table(rows))
+        click.echo(status_table(records))
 
 
-def status_table(rows) -> str:
-    """Targets as an aligned terminal table (CJK characters count two columns)."""
-    header = ("目标", "指标", "目标值", "最新数值", "状态")
+def status_table(records) -> str:
+    """Targets as an aligned terminal table (CJK characters count two columns), control characters escaped."""
+    header = ("规划", "目标", "指标", "目标值", "最新数值", "状态")
     lines = [header]
-    for row in rows:
-        lines.append((row.target_id, row.indicator_name_zh, row.target_zh, row.latest_zh, row.status_zh))
+    for r in records:
+        lines.append(tuple(printable(cell) for cell in
+                           (r.plan_id, r.target_id, r.indicator_name_zh, r.target_zh, r.latest_zh, r.status_zh)))
     widths = [max(display_width(line[i]) for line in lines) for i in range(len(header))]
     text = ["  ".join(cell + " " * (width - display_width(cell)) for cell, width in zip(line, widths)).rstrip()
             for line in lines]
     text.insert(1, "  ".join("-" * width for width in widths))
-    text.append(f"共 {len(rows)} 个目标")
+    text.append(f"共 {len(records)} 个目标")
     return "\n".join(text)
 
 
@@ -275,3 +380,4 @@ def display_width(text: str) -> int:
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+

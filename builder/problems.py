@@ -1,8 +1,14 @@
-"""The single ``Problem`` type for every validation finding, the catalogue of codes,
-and the text and JSON renderings of a list of problems."""
+"""The single ``Problem`` type for every finding about data or configuration, the
+catalogue of codes, and the text and JSON renderings of a list of problems.
+
+Every code has a catalogue entry (title, description, default hint and default
+severity). Text meant for a terminal goes through ``printable`` so a value from the
+data can never send control sequences to the maintainer's terminal.
+"""
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import asdict, dataclass
 
 
@@ -26,23 +32,50 @@ class CodeInfo:
     title: str  # Chinese title
     description: str  # what the code means, Chinese
     hint: str  # default fix, Chinese, imperative
+    severity: str = "error"  # default severity: "error" stops a build, "warning" does not
+
+
+def _warning(title: str, description: str, hint: str) -> CodeInfo:
+    return CodeInfo(title, description, hint, "warning")
 
 
 # Every code a Problem may carry. Tests check each has a fixture that triggers it.
 # Codes are stable: maintainers and scripts search for them, so never rename one.
 CATALOGUE: dict[str, CodeInfo] = {
+    # --- the site configuration ---
+    "config-syntax": CodeInfo(
+        "配置文件格式错误", "网站配置文件不是合法的 TOML，无法解析。",
+        "在报告的行列附近检查引号、等号和方括号；字符串要用英文双引号括起来"),
+    "config-unknown-key": CodeInfo(
+        "未知的配置项", "配置文件中有一个本工具不认识的键，常见原因是拼写错误。",
+        "对照 README 的“网站配置”一节改正键名，或删除该键"),
+    "config-type": CodeInfo(
+        "配置项类型错误", "配置项的值类型不对，例如应为文字却写成了数字，或应为列表却写成了文字。",
+        "按 README 的“网站配置”一节填写该键的值"),
+    "config-required": CodeInfo(
+        "缺少必填配置项", "配置文件缺少一个必填的键。",
+        "按 README 的“网站配置”一节补上该键"),
+    "config-value": CodeInfo(
+        "配置项取值不对", "配置项的类型对，但取值不在允许范围内（如不支持的语言、不合法的网址或路径）。",
+        "按提示改成允许的取值"),
+    "config-home-unknown-plan": CodeInfo(
+        "首页指向的规划不存在", "site.home 既不是 portal，也不是数据目录中任何规划的 plan_id。",
+        "把 site.home 改成某个数据包 plans.csv 中的 plan_id，或改为 portal（首页列出全部规划）"),
+    "config-redirect-invalid": CodeInfo(
+        "重定向不正确", "redirects 中的旧地址或新地址不合法，或新地址指向的页面、文件在网站中不存在。",
+        "旧地址写读者用过的相对网址（如 areas/1/），新地址写网站中确实存在的页面（.md）或下载文件路径"),
     # --- the data directory and its packages ---
     "data-dir-missing": CodeInfo(
         "数据目录不存在", "给出的数据目录不存在或不是目录。",
-        "用 --data 指定包含 songyuan-plan、jilin-plan、published-values 三个子目录的目录"),
+        "用 --data（或配置文件的 site.data）指定包含各数据包子目录的目录"),
     "package-missing": CodeInfo(
-        "缺少数据包", "数据目录中缺少一个必需的数据包子目录。",
-        "恢复该子目录（可从版本库中找回），目录名必须与要求的一致"),
-    "unknown-package": CodeInfo(
-        "未知的子目录", "数据目录中有一个不属于任何已知数据包的子目录，它会被忽略。",
-        "如果这是数据包，请改成规定的名称；否则把它移出数据目录"),
+        "没有规划数据包", "数据目录中没有任何规划数据包（含 plans 表的数据包）。",
+        "至少放入一个规划数据包；可运行 carbon-site init 生成一个空的数据包作为起点"),
+    "unknown-package": _warning(
+        "不是数据包的子目录", "数据目录中有一个子目录既没有 datapackage.json，也没有数据文件，它会被忽略。",
+        "如果这是数据包，请放入它的 datapackage.json；否则把它移出数据目录"),
     "descriptor-missing": CodeInfo(
-        "缺少 datapackage.json", "数据包子目录中没有 datapackage.json 描述文件。",
+        "缺少 datapackage.json", "数据包子目录中有数据文件，但没有 datapackage.json 描述文件。",
         "恢复该数据包的 datapackage.json（可从版本库中找回）"),
     "json-invalid": CodeInfo(
         "JSON 格式错误", "datapackage.json 不是合法的 JSON，无法解析。",
@@ -53,6 +86,15 @@ CATALOGUE: dict[str, CodeInfo] = {
     "resource-missing": CodeInfo(
         "缺少资源", "datapackage.json 的 resources 中缺少一个必需的资源（表）。",
         "在 resources 中恢复该资源的描述（name、path、schema）"),
+    "duplicate-package-name": CodeInfo(
+        "数据包名称重复", "两个数据包的 datapackage.json 使用了同一个 name，下载文件会互相覆盖。",
+        "给其中一个数据包的 datapackage.json 换一个 name"),
+    "duplicate-plan-id": CodeInfo(
+        "规划标识重复", "两个数据包的 plans.csv 使用了同一个 plan_id，网站无法区分它们。",
+        "给其中一个规划换一个 plan_id，并同步修改引用它的 parent_plan_id 和 observations.csv 的 plan_id"),
+    "duplicate-values-package": CodeInfo(
+        "公开数值数据包不止一个", "数据目录中只能有一个公开数值数据包（含 observations 和 sources 表）。",
+        "把各地的公开数值合并到同一个数据包，用 plan_id 列区分规划"),
     # --- resource paths (checked before anything is read) ---
     "path-absolute": CodeInfo(
         "资源路径是绝对路径", "资源路径必须是数据包目录内的相对路径，不能是绝对路径。",
@@ -67,24 +109,33 @@ CATALOGUE: dict[str, CodeInfo] = {
         "符号链接指向数据包之外", "资源路径经过符号链接后指向数据包目录以外的位置。",
         "删除符号链接，把真实文件复制到数据包目录中"),
     "path-not-file": CodeInfo(
-        "资源路径不是普通文件", "资源路径指向的是目录或其他特殊文件，而不是 CSV 文件。",
-        "把 path 改成指向一个 CSV 文件"),
+        "资源路径不是普通文件", "资源路径指向的是目录或其他特殊文件，而不是普通文件。",
+        "把 path 改成指向一个 CSV 或文本文件"),
+    "path-control-character": CodeInfo(
+        "路径中有控制字符", "文件路径或文件名中含有换行、制表符等控制字符，下载清单和校验值文件会因此出错。",
+        "把文件改名为只含字母、数字、连字符、下划线和点的名称，并同步修改 path"),
     "file-missing": CodeInfo(
         "文件不存在", "描述文件中列出的文件在磁盘上找不到。",
         "检查文件名的拼写和大小写，或恢复该文件"),
     "file-too-large": CodeInfo(
-        "文件过大", "文件超过大小上限（CSV 每个 50 MB），为避免耗尽内存，没有读取。",
+        "文件过大", "文件超过大小上限（CSV 和文本每个 50 MB，datapackage.json 5 MB），为避免耗尽内存，没有读取。",
         "检查是否误存了错误的文件；本项目的表格应远小于该上限"),
-    # --- encoding and CSV syntax ---
+    # --- encoding, characters and CSV syntax ---
     "encoding-gbk": CodeInfo(
-        "文件是 GBK 编码", "文件不是 UTF-8 编码，看起来是 Excel 以 GBK（ANSI）编码保存的 CSV。",
-        "在 Excel 中用“另存为”，文件类型选“CSV UTF-8（逗号分隔）(*.csv)”后保存；WPS 选择“UTF-8”编码"),
+        "文件是 GBK 编码", "文件不是 UTF-8 编码，看起来是 Excel 以 GBK（ANSI）编码保存的。",
+        "在 Excel 中用“另存为”，文件类型选“CSV UTF-8（逗号分隔）(*.csv)”后保存；WPS 选择“UTF-8”编码；文本文件在记事本中另存为 UTF-8"),
     "encoding-invalid": CodeInfo(
         "文件编码无法识别", "文件既不是 UTF-8，也不是 GBK，无法读取其中的文字。",
         "用 Excel 另存为“CSV UTF-8（逗号分隔）(*.csv)”，或在文本编辑器中以 UTF-8 编码保存"),
+    "control-character": CodeInfo(
+        "单元格中有控制字符", "文字中含有不可见的控制字符（如空字符、退格、ESC 或 C1 控制符），它们会破坏网页、下载文件或终端显示。",
+        "删除该控制字符：在 Excel 中可用 =CLEAN() 清理后粘贴为数值，或在文本编辑器中显示不可见字符后删除"),
     "csv-malformed": CodeInfo(
         "CSV 格式错误", "CSV 文件无法按行列解析，例如引号没有成对闭合或文件为空。",
         "在报告的行附近检查双引号：含逗号或换行的单元格要用一对双引号括起来，单元格内的双引号要写成两个"),
+    "cell-too-large": CodeInfo(
+        "单元格过长", "一个单元格的文字超过上限（131,072 个字符），通常是某个双引号没有闭合，后面几千行都被读进了同一个单元格。",
+        "检查报告的行附近的双引号是否成对；如确实需要这么长的文字，请把它放进单独的文本文件"),
     # --- header ---
     "missing-column": CodeInfo(
         "缺少列", "CSV 的表头中缺少描述文件 schema 规定的一列。",
@@ -127,24 +178,28 @@ CATALOGUE: dict[str, CodeInfo] = {
         "表格校验错误", "frictionless 报告了一个本项目没有专门归类的表格错误。",
         "按消息修改该文件；如果看不懂，请把这条消息报告给维护者"),
     "plan-count": CodeInfo(
-        "规划行数不对", "规划包的 plans 表必须正好有一行，描述该数据包依据的规划文件。",
+        "规划行数不对", "规划数据包的 plans 表必须正好有一行，描述该数据包依据的规划文件。",
         "在 plans.csv 中保留且只保留一行"),
+    # --- plans and their hierarchy ---
+    "unknown-plan": CodeInfo(
+        "规划不存在", "引用的 plan_id 在数据目录的任何规划数据包中都找不到。",
+        "检查 plan_id 的拼写（见各规划数据包的 plans.csv），或先放入该规划的数据包"),
+    "parent-cycle": CodeInfo(
+        "上级规划形成循环", "parent_plan_id 沿上级一直追溯，又回到了本规划（例如两个规划互为上级）。",
+        "最上级规划的 parent_plan_id 留空；每个规划只填它直接对应的上级规划"),
+    "jurisdiction-level-mismatch": _warning(
+        "行政区划代码与级别不符", "六位行政区划代码的形式与 jurisdiction_level 不一致：省级代码以 0000 结尾，地级以 00 结尾。",
+        "核对 jurisdiction_code（国家统计局行政区划代码）和 jurisdiction_level"),
+    "comparable-without-parent": CodeInfo(
+        "可比指标没有上级规划", "comparable_indicator_id 指向上级规划中的指标，但本规划没有填写 parent_plan_id。",
+        "在 plans.csv 中填写 parent_plan_id，或清空 comparable_indicator_id"),
     # --- rules across resources and packages (checks.py) ---
     "unknown-indicator": CodeInfo(
-        "指标不存在", "引用的指标标识在 songyuan-plan 和 jilin-plan 的 indicators 中都找不到。",
-        "检查 indicator_id 的拼写，或先在相应规划包的 indicators.csv 中添加该指标"),
+        "指标不存在", "引用的指标标识在相应规划的 indicators 中找不到。",
+        "检查 indicator_id 的拼写（标识在一个规划内唯一），或先在该规划数据包的 indicators.csv 中添加该指标"),
     "unknown-source": CodeInfo(
-        "来源不存在", "引用的来源标识在 published-values 的 sources 中找不到。",
-        "检查 source_id 的拼写，或先在 published-values/data/sources.csv 中添加该来源"),
-    "duplicate-indicator-id": CodeInfo(
-        "指标标识在多个数据包中重复", "indicator_id 必须在所有数据包中唯一，公开数值才能对应到唯一的指标。",
-        "给其中一个指标换一个标识（吉林省的指标以 jl- 开头）"),
-    "duplicate-department-id": CodeInfo(
-        "单位标识在多个数据包中重复", "department_id 必须在所有数据包中唯一，每个责任单位在网站上才有唯一的页面。",
-        "给其中一个单位换一个标识（吉林省的单位以 jl- 开头）"),
-    "indicator-id-prefix": CodeInfo(
-        "指标标识前缀不对", "jilin-plan 的指标标识必须以 jl- 开头，其他数据包的指标标识不能以 jl- 开头。",
-        "按所在数据包修改 indicator_id 的前缀，并同步修改引用它的行"),
+        "来源不存在", "引用的来源标识在公开数值数据包的 sources 中找不到。",
+        "检查 source_id 的拼写，或先在 sources.csv 中添加该来源"),
     "area-mismatch": CodeInfo(
         "指标的领域与任务不一致", "指标填写的 area_id 与其 task_id 所属任务的领域不同。",
         "把 area_id 改成该任务所属的领域，或改正 task_id"),
@@ -158,7 +213,7 @@ CATALOGUE: dict[str, CodeInfo] = {
         "缺少目标值或比较方式", "除 deferred 和 qualitative 外，每个目标都必须有目标值和比较方式。",
         "按原文填写 target_value 和 comparator；如果原文没有数字，把 kind 改为 qualitative 或 deferred"),
     "target-value-unexpected": CodeInfo(
-        "不应有目标值", "deferred（完成省定目标）和 qualitative（定性）目标没有数值，不应填写目标值、比较方式或容差。",
+        "不应有目标值", "deferred（完成上级下达目标）和 qualitative（定性）目标没有数值，不应填写目标值、比较方式或容差。",
         "清空 target_value、comparator 和 tolerance，或改正 kind"),
     "tolerance-invalid": CodeInfo(
         "容差用法不对", "只有比较方式为 ≈（左右）的目标才能填写容差，且容差应小于目标值。",
@@ -175,18 +230,24 @@ CATALOGUE: dict[str, CodeInfo] = {
     "missing-unit": CodeInfo(
         "缺少单位", "每个指标都必须有计量单位。",
         "填写 unit，例如 %、万千瓦、万吨；无量纲的指标填“无”"),
-    "comparable-unit-mismatch": CodeInfo(
+    "comparable-unit-mismatch": _warning(
         "可比指标单位不同", "两个被标为可比的指标单位不同，网站上的对照可能误导读者。",
         "核对两个指标的单位；若确实不可比，清空 comparable_indicator_id"),
     "duplicate-final-value": CodeInfo(
-        "同一年有多个最终数值", "同一指标同一年份只能有一个 status 为 final 的数值。",
+        "同一年有多个最终数值", "同一规划的同一指标同一年份只能有一个 status 为 final 的数值。",
         "保留一个 final 数值；其他来源的数值改为 revised 或 preliminary，或删除"),
     "quote-empty": CodeInfo(
         "原文引文为空", "原文引文（quote_zh）只有空白字符；每个目标和项目都必须能追溯到规划原文。",
         "把规划中设定该目标的原话逐字粘贴到 quote_zh"),
-    "quote-untrimmed": CodeInfo(
+    "quote-untrimmed": _warning(
         "引文首尾有空白", "原文引文（quote_zh）开头或结尾有空格或换行。",
         "删除引文开头和结尾的空白字符"),
+    "quote-furniture": CodeInfo(
+        "引文含有版面文字", "原文引文中含有转录件的版面文字（页眉、页脚、转版标注等，见 datapackage.json 的 plan_text_furniture），不是规划原话。",
+        "从引文中删去版面文字，只保留规划原话"),
+    "quote-not-found": _warning(
+        "引文在原文中找不到", "原文引文在该规划的原文转录件中找不到（忽略空白和全角半角差别），网站无法在标注版原文中标出它。",
+        "从原文转录件中逐字复制引文；如果原文转录件有错，请核对后修正转录件"),
     "task-without-department": CodeInfo(
         "任务没有责任单位", "原文写明了责任单位（responsibility_zh 不为空）的任务，在 task_departments 中至少要有一个责任单位。",
         "在 task_departments.csv 中为该任务添加责任单位（原文括号中的单位，第一个为牵头单位）"),
@@ -203,18 +264,46 @@ CATALOGUE: dict[str, CodeInfo] = {
 
 
 def problem(code: str, message: str, *, file: str | None = None, row: int | None = None,
-            field: str | None = None, hint: str | None = None, severity: str = "error") -> Problem:
-    """Make a Problem, taking the hint from the catalogue when none is given."""
+            field: str | None = None, hint: str | None = None, severity: str | None = None) -> Problem:
+    """Make a Problem, taking the hint and severity from the catalogue unless given."""
     info = CATALOGUE[code]  # an unknown code is a programming error, not a data problem
-    return Problem(code, message, file, row, field, hint or info.hint, severity)
+    return Problem(code, message, file, row, field, hint or info.hint, severity or info.severity)
 
 
 def sort_key(p: Problem) -> tuple:
     return (p.file or "", p.row or 0, p.field or "", p.code, p.message)
 
 
+# Shown escaped: C0 controls but tab and newline, DEL, C1 controls, and the characters
+# that reorder or hide text (bidi overrides, zero-width joiners) in a terminal.
+_INVISIBLE_FORMATS = {0x200B, 0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF} | set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+
+
+def _escape_char(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+def printable(text: object, *, keep_newlines: bool = False) -> str:
+    """Text safe to print on a terminal: every control character shown as an escape (\\x1b, \\x00, ...)."""
+    out = []
+    for ch in str(text):
+        code = ord(ch)
+        if ch == "\n" and keep_newlines:
+            out.append(ch)
+        elif code < 0x20 or 0x7F <= code < 0xA0 or code in _INVISIBLE_FORMATS:
+            out.append(_escape_char(ch))
+        elif unicodedata.category(ch) == "Cs":  # a lone surrogate (undecodable bytes in a file name)
+            out.append(_escape_char(ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def format_text(problems: list[Problem], command: str = "validate") -> str:
-    """Compiler-style lines, sorted by file and row, then one summary line."""
+    """Compiler-style lines, sorted by file and row, then one summary line; safe to print on a terminal."""
     lines = []
     for p in sorted(problems, key=sort_key):
         where = p.file or "(数据目录)"
@@ -222,9 +311,9 @@ def format_text(problems: list[Problem], command: str = "validate") -> str:
             where += f":{p.row}"
         field = f"字段 {p.field}：" if p.field and p.field not in p.message else ""
         level = "" if p.is_error else "警告 "
-        lines.append(f"{where} [{p.code}] {level}{field}{p.message}")
+        lines.append(printable(f"{where} [{p.code}] {level}{field}{p.message}"))
         if p.hint:
-            lines.append(f"    提示：{p.hint}")
+            lines.append(printable(f"    提示：{p.hint}"))
     lines.append(summary_line(problems, command))
     return "\n".join(lines)
 
@@ -239,16 +328,47 @@ def summary_line(problems: list[Problem], command: str = "validate") -> str:
 
 
 def format_json(problems: list[Problem]) -> str:
-    """A JSON document: the problems (sorted) and counts, for machines."""
+    """A JSON document: the problems (sorted) and counts, for machines (JSON escapes every control character)."""
     items = [asdict(p) for p in sorted(problems, key=sort_key)]
     errors = sum(p.is_error for p in problems)
     doc = {"valid": errors == 0, "errors": errors, "warnings": len(problems) - errors, "problems": items}
-    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True)
+    return json_text(doc)
+
+
+def json_text(doc: object) -> str:
+    """JSON for a terminal or a pipe: readable Chinese, but every control character escaped (also DEL and C1)."""
+    text = json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True)
+    return "".join(f"\\u{ord(ch):04x}" if 0x7F <= ord(ch) < 0xA0 or ord(ch) in _INVISIBLE_FORMATS else ch
+                   for ch in text)
 
 
 class DataInvalid(Exception):
-    """The data has errors, so nothing was built. Carries every problem found."""
+    """The data (or the site configuration) has errors, so nothing was built. Carries every problem found."""
 
     def __init__(self, problems: list[Problem]):
         super().__init__(f"{sum(p.is_error for p in problems)} data errors")
         self.problems = problems
+
+
+class Report:
+    """Problems collected while reading or checking, in the order found."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, code: str, message: str, **where) -> None:
+        """Record one problem (file, row, field, hint, severity as keywords)."""
+        self.problems.append(problem(code, message, **where))
+
+    def extend(self, problems) -> None:
+        """Record problems made elsewhere."""
+        self.problems.extend(problems)
+
+    @property
+    def error_count(self) -> int:
+        """How many errors (not warnings) have been recorded."""
+        return sum(p.is_error for p in self.problems)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)

@@ -17,8 +17,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO / "datapackages"
-SHARED = REPO.parent / "shared"
-SPEC = SHARED / "spec" / "datapackage-2.0" / "datapackage.json"
+# The official Data Package 2.0 JSON Schema, vendored unchanged (see that folder's README.md).
+SPEC = REPO / "tests" / "fixtures" / "spec" / "datapackage-2.0" / "datapackage.json"
 PROFILE_2_0 = "https://datapackage.org/profiles/2.0/datapackage.json"
 PACKAGES = sorted(p.parent.name for p in DATA_DIR.glob("*/datapackage.json"))
 FORMS = ["source", "download", "zip"]
@@ -59,7 +59,7 @@ def unzipped(downloads: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
 def spec_schema() -> dict:
     if not SPEC.is_file():
         pytest.fail(f"the official Data Package 2.0 JSON Schema is missing: expected {SPEC} "
-                    f"(the repository is checked out beside ../shared/spec/datapackage-2.0/)", pytrace=False)
+                    f"(vendored in the repository under tests/fixtures/spec/datapackage-2.0/)", pytrace=False)
     return json.loads(SPEC.read_text(encoding="utf-8"))
 
 

@@ -1,8 +1,11 @@
 """Integrity of the published data packages against the plan texts they were taken from.
 
-Reads the real CSVs under datapackages/ (read only) and the seed transcriptions under ../shared/seeds/.
-Each test states a rule a reader of the data relies on: every quoted target really is in the plan, every
-task has its named departments, every reference resolves, and each package validates.
+Reads only files inside this repository: the real packages under datapackages/ (read only), each
+plan's transcription at the path its data/plans.csv gives in `source_text`, and the official Data
+Package 2.0 JSON Schema vendored under tests/fixtures/spec/datapackage-2.0/. Self-contained: it does
+not import the builder. Each test states a rule a reader of the data relies on: every quoted target
+really is in the plan, every task has its named departments, every reference resolves (within a
+plan, to the parent plan, from the published values), and each package validates.
 """
 from __future__ import annotations
 
@@ -18,27 +21,37 @@ from frictionless import validate
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "datapackages"
-SEEDS = REPO.parent / "shared" / "seeds"
-SPEC = REPO.parent / "shared" / "spec" / "datapackage-2.0" / "datapackage.json"
+SPEC = REPO / "tests" / "fixtures" / "spec" / "datapackage-2.0" / "datapackage.json"
 
-PLAN_PACKAGES = ("songyuan-plan", "jilin-plan")
-ALL_PACKAGES = (*PLAN_PACKAGES, "published-values")
-SEED_FILE = {
-    "songyuan-plan": "000_61c7d5911b7d7c4e.txt",
-    "jilin-plan": "003_550556c4722aa829.txt",
+
+def _descriptor_file(package: str) -> dict:
+    return json.loads((DATA / package / "datapackage.json").read_text(encoding="utf-8"))
+
+
+ALL_PACKAGES = tuple(sorted(p.parent.name for p in DATA.glob("*/datapackage.json")))
+# A plan package holds one plan: a `plans` resource with one row, and the plan's areas, tasks, indicators...
+PLAN_PACKAGES = tuple(p for p in ALL_PACKAGES
+                      if any(r["name"] == "plans" for r in _descriptor_file(p)["resources"]))
+EXPECTED_PLAN_PACKAGES = ("jilin-plan", "songyuan-plan")
+# Facts about the two real plans, from their texts (六位行政区划代码: 吉林省 220000, 松原市 220700).
+JURISDICTION_CODE = {"jilin-plan": "220000", "songyuan-plan": "220700"}
+PARENT_PLAN = {"songyuan-plan": "jilin-beautiful-jilin", "jilin-plan": ""}
+# Words that are page furniture in the two real transcriptions (not plan text). The packages' own
+# `plan_text_furniture` patterns must remove them; no quote may contain them.
+KNOWN_FURNITURE_WORDS = {
+    "songyuan-plan": ("本文内容来自网络", "EESIA"),
+    "jilin-plan": ("要闻链接", "上接", "下转"),
 }
-# Page furniture of the transcriptions: whole lines that are not plan text, and inline page pointers.
-FURNITURE_LINES = (
-    re.compile(r"^本文内容来自网络，由EESIA搜集整理"),
-    re.compile(r"^\d+\s*要闻链接$"),
-    re.compile(r"^（上接\d+版）$"),
+# Page-number lines are furniture in every transcription, whatever its descriptor declares:
+# "- 12 -", "—12—", a bare "12", "第 3 页", "第3页 共20页".
+GENERIC_FURNITURE_LINES = (
+    re.compile(r"^[-－—–\s]*\d{1,3}[-－—–\s]*$"),
+    re.compile(r"^第\s*\d+\s*页(\s*[,，/／]?\s*共\s*\d+\s*页)?$"),
 )
-FURNITURE_INLINE = re.compile(r"（下转\d+版）")
-FURNITURE_WORDS = ("本文内容来自网络", "EESIA", "要闻链接", "上接", "下转")
 CN_NUMERALS = "一二三四五六七八九十"
 # Targets whose number is implied rather than written as digits in the quote.
 VALUE_NOT_IN_QUOTE = {
-    "local-listed-companies-undated": "“零的突破” means at least one company",
+    ("songyuan-plan", "local-listed-companies-undated"): "“零的突破” means at least one company",
 }
 
 
@@ -48,28 +61,95 @@ def compact(text: str) -> str:
 
 
 @cache
-def seed_text(package: str) -> str:
-    """The seed transcription with furniture lines removed and all whitespace removed."""
-    kept = []
-    for line in (SEEDS / SEED_FILE[package]).read_text(encoding="utf-8").splitlines():
-        stripped = line.strip()
-        if any(p.search(stripped) for p in FURNITURE_LINES):
-            continue
-        kept.append(FURNITURE_INLINE.sub("", stripped))
-    return compact("".join(kept))
-
-
-@cache
 def descriptor(package: str) -> dict:
     """The package's datapackage.json."""
-    return json.loads((DATA / package / "datapackage.json").read_text(encoding="utf-8"))
+    return _descriptor_file(package)
+
+
+def resource_path(package: str, resource: str) -> Path:
+    """The file a resource of the package points at."""
+    (res,) = [r for r in descriptor(package)["resources"] if r["name"] == resource]
+    return DATA / package / res["path"]
 
 
 @cache
 def rows(package: str, resource: str) -> tuple[dict[str, str], ...]:
     """The rows of one resource as dicts of strings (empty cell = "")."""
-    with open(DATA / package / "data" / f"{resource}.csv", encoding="utf-8", newline="") as fh:
+    with open(resource_path(package, resource), encoding="utf-8", newline="") as fh:
         return tuple(csv.DictReader(fh))
+
+
+def plan(package: str) -> dict[str, str]:
+    """The one row of the package's plans.csv."""
+    (row,) = rows(package, "plans")
+    return row
+
+
+def plan_id(package: str) -> str:
+    return plan(package)["plan_id"]
+
+
+def package_of_plan() -> dict[str, str]:
+    """plan_id -> the package that holds the plan."""
+    return {row["plan_id"]: package for package in PLAN_PACKAGES for row in rows(package, "plans")}
+
+
+# ---------------------------------------------------------------------------- plan texts and their furniture
+
+
+def furniture(package: str) -> tuple[tuple[re.Pattern, ...], tuple[re.Pattern, ...]]:
+    """(line patterns, fragment patterns): the package's `plan_text_furniture` plus the generic page numbers."""
+    declared = descriptor(package).get("plan_text_furniture") or {}
+    lines = tuple(re.compile(p) for p in declared.get("lines", ())) + GENERIC_FURNITURE_LINES
+    fragments = tuple(re.compile(p) for p in declared.get("fragments", ()))
+    return lines, fragments
+
+
+def clean_lines(text: str, lines: tuple[re.Pattern, ...], fragments: tuple[re.Pattern, ...]
+                ) -> tuple[list[str], list[str]]:
+    """(kept lines, removed furniture): fragments are cut out of each line, then a line matching a
+    line pattern is dropped whole. Kept lines are stripped."""
+    kept: list[str] = []
+    removed: list[str] = []
+    for line in text.splitlines():
+        for pattern in fragments:
+            removed.extend(m.group(0) for m in pattern.finditer(line))
+            line = pattern.sub("", line)
+        line = line.strip()
+        if any(p.search(line) for p in lines):
+            removed.append(line)
+            continue
+        kept.append(line)
+    return kept, removed
+
+
+def source_text_path(package: str) -> Path:
+    """The transcription named in the package's plans.csv `source_text`."""
+    relative = plan(package)["source_text"]
+    assert relative, f"{package}: plans.csv gives no source_text"
+    return DATA / package / relative
+
+
+@cache
+def raw_text(package: str) -> str:
+    return source_text_path(package).read_text(encoding="utf-8")
+
+
+@cache
+def cleaned(package: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    kept, removed = clean_lines(raw_text(package), *furniture(package))
+    return tuple(kept), tuple(removed)
+
+
+@cache
+def plan_text(package: str) -> str:
+    """The plan's transcription with furniture removed and all whitespace removed."""
+    return compact("".join(cleaned(package)[0]))
+
+
+def text_packages() -> tuple[str, ...]:
+    """Plan packages whose plan has a transcription."""
+    return tuple(p for p in PLAN_PACKAGES if any(row["source_text"] for row in rows(p, "plans")))
 
 
 def resources(package: str) -> list[str]:
@@ -77,9 +157,9 @@ def resources(package: str) -> list[str]:
     return [r["name"] for r in descriptor(package)["resources"]]
 
 
-def quote_rows():
+def quote_rows(packages=None):
     """(package, resource, key, quote) for every quote in the plan packages."""
-    for package in PLAN_PACKAGES:
+    for package in packages or PLAN_PACKAGES:
         for resource, key in (("targets", "target_id"), ("key_projects", "project_id")):
             for row in rows(package, resource):
                 yield package, resource, row[key], row["quote_zh"]
@@ -92,32 +172,175 @@ def all_targets():
             yield package, row
 
 
-# ---------------------------------------------------------------------------- quotes
+# ---------------------------------------------------------------------------- the packages and their plans
 
 
-def test_seed_cleaning_removes_furniture():
+def test_the_two_plan_packages_are_found():
+    assert set(EXPECTED_PLAN_PACKAGES) <= set(PLAN_PACKAGES), PLAN_PACKAGES
+    assert "published-values" in ALL_PACKAGES
+
+
+@pytest.mark.parametrize("package", PLAN_PACKAGES)
+def test_each_plan_package_holds_one_plan_and_its_areas_belong_to_it(package):
+    assert len(rows(package, "plans")) == 1, package
+    assert {a["plan_id"] for a in rows(package, "action_areas")} == {plan_id(package)}
+
+
+def test_plan_ids_are_unique_across_packages():
+    ids = [row["plan_id"] for p in PLAN_PACKAGES for row in rows(p, "plans")]
+    assert len(ids) == len(set(ids)), ids
+
+
+@pytest.mark.parametrize("package", EXPECTED_PLAN_PACKAGES)
+def test_jurisdiction_codes_of_the_real_plans(package):
+    assert plan(package)["jurisdiction_code"] == JURISDICTION_CODE[package]
+
+
+@pytest.mark.parametrize("package", PLAN_PACKAGES)
+def test_jurisdiction_code_is_six_digits_and_fits_the_level(package):
+    code, level = plan(package)["jurisdiction_code"], plan(package)["jurisdiction_level"]
+    assert re.fullmatch(r"[0-9]{6}", code), (package, code)
+    if level == "province":
+        assert code.endswith("0000"), (package, code, level)
+    elif level == "city":
+        assert code.endswith("00") and not code.endswith("0000"), (package, code, level)
+    elif level == "county":
+        assert not code.endswith("00"), (package, code, level)
+
+
+@pytest.mark.parametrize("package", EXPECTED_PLAN_PACKAGES)
+def test_parent_plans_of_the_real_plans(package):
+    assert plan(package)["parent_plan_id"] == PARENT_PLAN[package]
+
+
+@pytest.mark.parametrize("package", PLAN_PACKAGES)
+def test_every_parent_plan_id_names_a_plan_of_another_package(package):
+    parent = plan(package)["parent_plan_id"]
+    if not parent:
+        return
+    owners = package_of_plan()
+    assert parent in owners, f"{package}: parent_plan_id {parent!r} is no plan in datapackages/"
+    assert owners[parent] != package, f"{package}: parent_plan_id {parent!r} is in the same package"
+
+
+def test_parent_chains_end_without_a_cycle():
+    owners = package_of_plan()
     for package in PLAN_PACKAGES:
-        raw = compact((SEEDS / SEED_FILE[package]).read_text(encoding="utf-8"))
-        cleaned = seed_text(package)
-        assert any(word in raw for word in FURNITURE_WORDS), package
-        assert not any(word in cleaned for word in FURNITURE_WORDS), package
+        seen = [plan_id(package)]
+        parent = plan(package)["parent_plan_id"]
+        while parent and parent in owners:
+            assert parent not in seen, f"parent cycle: {seen + [parent]}"
+            seen.append(parent)
+            parent = plan(owners[parent])["parent_plan_id"]
 
 
-def test_every_quote_occurs_in_its_seed_text():
-    missing = [(p, r, k, q) for p, r, k, q in quote_rows() if compact(q) not in seed_text(p)]
+@pytest.mark.parametrize("package", PLAN_PACKAGES)
+def test_a_child_jurisdiction_lies_inside_its_parent_jurisdiction(package):
+    parent = plan(package)["parent_plan_id"]
+    if not parent or parent not in package_of_plan():
+        return
+    parent_code = plan(package_of_plan()[parent])["jurisdiction_code"]
+    prefix = parent_code
+    while prefix.endswith("00"):
+        prefix = prefix[:-2]
+    assert plan(package)["jurisdiction_code"].startswith(prefix), (package, parent_code)
+
+
+@pytest.mark.parametrize("package", PLAN_PACKAGES)
+def test_ids_are_unique_within_each_package(package):
+    for res in descriptor(package)["resources"]:
+        key = res["schema"]["primaryKey"]
+        keys = [tuple(row[k] for k in key) for row in rows(package, res["name"])]
+        assert len(keys) == len(set(keys)), (package, res["name"])
+    indicator_ids = [i["indicator_id"] for i in rows(package, "indicators")]
+    assert len(indicator_ids) == len(set(indicator_ids)), package
+
+
+# ---------------------------------------------------------------------------- plan texts, furniture and quotes
+
+
+@pytest.mark.parametrize("package", EXPECTED_PLAN_PACKAGES)
+def test_the_real_plans_have_their_transcription_in_the_package(package):
+    path = source_text_path(package)
+    assert path.resolve().is_relative_to((DATA / package).resolve()), path
+    assert path.is_file(), path
+
+
+@pytest.mark.parametrize("package", text_packages())
+def test_plan_text_furniture_is_well_formed(package):
+    declared = descriptor(package).get("plan_text_furniture")
+    if declared is None:
+        return
+    assert isinstance(declared, dict) and set(declared) <= {"lines", "fragments"}, declared
+    for kind in ("lines", "fragments"):
+        patterns = declared.get(kind, [])
+        assert isinstance(patterns, list) and all(isinstance(p, str) and p for p in patterns), (kind, patterns)
+        for p in patterns:
+            re.compile(p)
+
+
+@pytest.mark.parametrize("package", text_packages())
+def test_every_declared_furniture_pattern_matches_the_transcription(package):
+    """A declared pattern that matches nothing is a typo or out of date."""
+    declared = descriptor(package).get("plan_text_furniture") or {}
+    raw_lines = raw_text(package).splitlines()
+    for p in declared.get("lines", []):
+        assert any(re.search(p, line.strip()) for line in raw_lines), (package, "lines", p)
+    for p in declared.get("fragments", []):
+        assert any(re.search(p, line) for line in raw_lines), (package, "fragments", p)
+
+
+def test_generic_page_numbers_are_furniture_for_every_plan():
+    text = "一、总体要求\n- 12 -\n 第 3 页 \n—4—\n7\n第3页 共20页\n12．加强统筹（市发改委负责）\n2025 年\n"
+    kept, removed = clean_lines(text, GENERIC_FURNITURE_LINES, ())
+    assert kept == ["一、总体要求", "12．加强统筹（市发改委负责）", "2025 年"]
+    assert removed == ["- 12 -", "第 3 页", "—4—", "7", "第3页 共20页"]
+
+
+@pytest.mark.parametrize("package", text_packages())
+def test_cleaning_removes_the_declared_furniture(package):
+    lines, fragments = furniture(package)
+    kept, removed = cleaned(package)
+    assert not [line for line in kept if any(p.search(line) for p in lines)], package
+    assert not [line for line in kept if any(p.search(line) for p in fragments)], package
+    assert not any(p.search(plan_text(package)) for p in fragments), package
+    words = KNOWN_FURNITURE_WORDS.get(package, ())
+    raw = compact(raw_text(package))
+    assert all(word in raw for word in words), package  # the transcription does carry this furniture
+    assert not any(word in plan_text(package) for word in words), package
+    if words:
+        assert removed, package
+
+
+def test_every_quote_occurs_in_its_plan_text():
+    missing = [(p, r, k, q) for p, r, k, q in quote_rows(text_packages()) if compact(q) not in plan_text(p)]
     assert missing == []
 
 
 def test_no_quote_contains_furniture_or_line_breaks():
-    bad = [(p, r, k) for p, r, k, q in quote_rows()
-           if any(word in q for word in FURNITURE_WORDS) or "\n" in q or "\r" in q]
+    bad = []
+    for package, resource, key, quote in quote_rows():
+        if "\n" in quote or "\r" in quote:
+            bad.append((package, resource, key, "line break"))
+            continue
+        words = KNOWN_FURNITURE_WORDS.get(package, ())
+        if any(word in quote for word in words):
+            bad.append((package, resource, key, "known furniture word"))
+        if not plan(package)["source_text"]:
+            continue
+        lines, fragments = furniture(package)
+        if any(p.search(quote) for p in fragments) or any(p.search(quote.strip()) for p in lines):
+            bad.append((package, resource, key, "matches a furniture pattern"))
+        removed = {compact(r) for r in cleaned(package)[1]} - {""}
+        if any(r in compact(quote) for r in removed):
+            bad.append((package, resource, key, "holds furniture removed from the transcription"))
     assert bad == []
 
 
 def test_every_target_value_is_written_in_its_quote():
     missing = []
     for package, t in all_targets():
-        if not t["target_value"] or t["target_id"] in VALUE_NOT_IN_QUOTE:
+        if not t["target_value"] or (package, t["target_id"]) in VALUE_NOT_IN_QUOTE:
             continue
         number = t["target_value"].removesuffix(".0")
         if number not in compact(t["quote_zh"]):
@@ -142,11 +365,11 @@ def test_every_target_year_is_traceable_to_quote_or_note():
 def test_songyuan_has_all_ten_action_areas_with_clauses():
     areas = rows("songyuan-plan", "action_areas")
     assert [int(a["area_id"]) for a in areas] == list(range(1, 11))
-    seed = seed_text("songyuan-plan")
+    text = plan_text("songyuan-plan")
     for a in areas:
         numeral = CN_NUMERALS[int(a["area_id"]) - 1]
         assert a["clause"] == f"三（{numeral}）"
-        assert f"（{numeral}）{a['name_zh']}。{compact(a['summary_zh'])}" in seed, a["area_id"]
+        assert f"（{numeral}）{a['name_zh']}。{compact(a['summary_zh'])}" in text, a["area_id"]
 
 
 def test_songyuan_has_all_36_tasks_with_clauses_titles_and_responsibilities():
@@ -154,21 +377,21 @@ def test_songyuan_has_all_36_tasks_with_clauses_titles_and_responsibilities():
     assert [int(t["task_id"]) for t in tasks] == list(range(1, 37))
     area_ids = [int(t["area_id"]) for t in tasks]
     assert area_ids == sorted(area_ids) and set(area_ids) == set(range(1, 11))
-    seed = seed_text("songyuan-plan")
+    text = plan_text("songyuan-plan")
     for t in tasks:
         numeral = CN_NUMERALS[int(t["area_id"]) - 1]
         assert t["clause"] == f"三（{numeral}）{t['task_id']}"
-        assert f"{t['task_id']}．{t['title_zh']}。" in seed, t["task_id"]
+        assert f"{t['task_id']}．{t['title_zh']}。" in text, t["task_id"]
         resp = t["responsibility_zh"]
-        assert f"（{resp}）" in seed or f"［{resp}］" in seed, t["task_id"]
+        assert f"（{resp}）" in text or f"［{resp}］" in text, t["task_id"]
 
 
 def test_songyuan_task_sits_under_its_area_in_the_text():
-    seed = seed_text("songyuan-plan")
+    text = plan_text("songyuan-plan")
     areas = {a["area_id"]: a for a in rows("songyuan-plan", "action_areas")}
     for t in rows("songyuan-plan", "tasks"):
-        area_pos = seed.index(f"{areas[t['area_id']]['clause'][1:]}{areas[t['area_id']]['name_zh']}。")
-        task_pos = seed.index(f"{t['task_id']}．{t['title_zh']}。")
+        area_pos = text.index(f"{areas[t['area_id']]['clause'][1:]}{areas[t['area_id']]['name_zh']}。")
+        task_pos = text.index(f"{t['task_id']}．{t['title_zh']}。")
         assert area_pos < task_pos, t["task_id"]
 
 
@@ -219,14 +442,6 @@ def test_department_names_are_unique():
 
 
 # ---------------------------------------------------------------------------- indicators and targets
-
-
-def test_indicator_ids_are_unique_across_both_plan_packages_and_prefixed():
-    songyuan = [i["indicator_id"] for i in rows("songyuan-plan", "indicators")]
-    jilin = [i["indicator_id"] for i in rows("jilin-plan", "indicators")]
-    assert len(songyuan + jilin) == len(set(songyuan + jilin))
-    assert all(i.startswith("jl-") for i in jilin)
-    assert not any(i.startswith("jl-") for i in songyuan)
 
 
 @pytest.mark.parametrize("package", PLAN_PACKAGES)
@@ -316,15 +531,31 @@ def test_reduction_quotes_name_their_baseline_year():
             assert f"{t['baseline_year']}年" in compact(t["quote_zh"]), t["target_id"]
 
 
-def test_comparable_indicators_point_at_each_other():
-    indicators = {i["indicator_id"]: i for p in PLAN_PACKAGES for i in rows(p, "indicators")}
-    pairs = [(i["indicator_id"], i["comparable_indicator_id"]) for i in indicators.values()
-             if i["comparable_indicator_id"]]
+def test_comparable_indicators_name_an_indicator_of_the_parent_plan_with_the_same_unit():
+    """comparable_indicator_id points from a child plan's indicator to its parent plan's (never back)."""
+    owners = package_of_plan()
+    pairs = []
+    for package in PLAN_PACKAGES:
+        parent = plan(package)["parent_plan_id"]
+        for i in rows(package, "indicators"):
+            other = i["comparable_indicator_id"]
+            if not other:
+                continue
+            assert parent, f"{package}/{i['indicator_id']}: comparable indicator {other!r} but the plan has no parent"
+            parent_indicators = {j["indicator_id"]: j for j in rows(owners[parent], "indicators")}
+            assert other in parent_indicators, f"{package}/{i['indicator_id']}: {other!r} is not in {parent}"
+            assert parent_indicators[other]["unit"] == i["unit"], (
+                f"{package}/{i['indicator_id']} ({i['unit']}) vs {parent}/{other} ({parent_indicators[other]['unit']})")
+            pairs.append((package, i["indicator_id"], other))
     assert pairs, "no comparable indicators declared"
-    for own, other in pairs:
-        assert other in indicators, own
-        assert indicators[other]["comparable_indicator_id"] == own, own
-        assert own.startswith("jl-") != other.startswith("jl-"), own
+    assert ("songyuan-plan", "co2-emissions", "jl-co2-emissions") in pairs
+
+
+@pytest.mark.parametrize("package", PLAN_PACKAGES)
+def test_a_plan_without_parent_declares_no_comparable_indicator(package):
+    if plan(package)["parent_plan_id"]:
+        return
+    assert [i["indicator_id"] for i in rows(package, "indicators") if i["comparable_indicator_id"]] == []
 
 
 # ---------------------------------------------------------------------------- key projects and published values
@@ -342,13 +573,20 @@ def test_key_project_status_has_a_source_unless_unknown(package):
             assert p["status_source_id"] in sources, p["project_id"]
 
 
-def test_observations_reference_existing_indicators_and_sources():
-    indicators = {i["indicator_id"] for p in PLAN_PACKAGES for i in rows(p, "indicators")}
+def test_observations_reference_existing_plans_indicators_and_sources():
+    owners = package_of_plan()
     sources = {s["source_id"] for s in rows("published-values", "sources")}
     for o in rows("published-values", "observations"):
-        assert o["indicator_id"] in indicators, o
+        assert o["plan_id"] in owners, o
+        assert o["indicator_id"] in {i["indicator_id"] for i in rows(owners[o["plan_id"]], "indicators")}, o
         assert o["source_id"] in sources, o
         assert o["source_quote_zh"], o
+
+
+def test_observations_start_with_the_plan_id_column():
+    with open(resource_path("published-values", "observations"), encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh))
+    assert header[:2] == ["plan_id", "indicator_id"], header
 
 
 def test_every_source_is_used_and_fully_cited():

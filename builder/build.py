@@ -22,16 +22,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from builder import cache, clock, progress
+from builder import cache, clock, progress, releases
 from builder.checks import validate_data_root
+from builder.load import display_prefix
 from builder.config import SiteConfig, check_against_data, redirect_problem, resolve
 from builder.generators import mkdocs as generator
 from builder.model import DataRoot
 from builder.problems import DataInvalid, Problem, problem
 from builder.rows import TargetRecord, target_records
-from builder.site import contexts, downloads, pages
+from builder.site import changelog, contexts, downloads, pages
 from builder.site.render import make_environment, render
-from builder.site.urls import DICTIONARY, DOWNLOADS, Urls
+from builder.site.urls import CHANGELOG, DICTIONARY, DOWNLOADS, FEED, Urls
 
 # (key passed to on_stage, what a maintainer sees)
 STAGES: tuple[tuple[str, str], ...] = (
@@ -83,6 +84,9 @@ class Project:
     pages: int  # Markdown pages
     downloads: int  # files under docs/downloads/
     warnings: tuple[Problem, ...]  # data warnings found while validating
+    release: releases.Release  # the data release the site shows
+    history: releases.History  # the release history including it
+    new_release: bool  # whether this build records a new release
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ class BuildResult:
     warnings: tuple[Problem, ...]
     reused: bool  # True when the generator was skipped: the project and the site were unchanged
     stage_seconds: tuple[tuple[str, float], ...]  # wall time per stage, in order
+    release: releases.Release  # the data release the site shows
+    new_release: bool  # whether this build recorded it
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -137,6 +143,8 @@ def build_site(config: SiteConfig, data_dir: Path, out_dir: Path, build_dir: Pat
             shutil.rmtree(staging, ignore_errors=True)
             raise
         cache.write_last_build(build_dir, project.digest, out_dir, site_digest)
+        if project.new_release:
+            cache.write_atomically(data_dir / releases.HISTORY_FILE, releases.history_bytes(project.history))
         timer.stop()
         return _result(project, out_dir, timer, reused=False)
 
@@ -169,13 +177,13 @@ def _generate(config: SiteConfig, data_dir: Path, build_dir: Path, timer: _Stage
     gc.freeze()
     try:
         warnings = tuple(p for p in problems if not p.is_error)
-        return _render_project(config, data, warnings, build_dir, timer)
+        return _render_project(config, data, data_dir, warnings, build_dir, timer)
     finally:
         gc.unfreeze()
 
 
-def _render_project(config: SiteConfig, data: DataRoot, warnings: tuple[Problem, ...], build_dir: Path,
-                    timer: _StageTimer) -> Project:
+def _render_project(config: SiteConfig, data: DataRoot, data_dir: Path, warnings: tuple[Problem, ...],
+                    build_dir: Path, timer: _StageTimer) -> Project:
     """Every stage after validation, through the generated project written into build_dir."""
     epoch_env = os.environ.get("SOURCE_DATE_EPOCH")
     try:
@@ -187,21 +195,30 @@ def _render_project(config: SiteConfig, data: DataRoot, warnings: tuple[Problem,
 
     timer.start("progress")
     assessments = progress.assess_all(data, as_of.year)
+    try:
+        history = releases.read_history(data_dir / releases.HISTORY_FILE)
+    except releases.HistoryUnreadable as error:
+        raise DataInvalid([problem("releases-invalid", f"无法读取数据发布记录：{error}",
+                                   file=f"{display_prefix(data_dir) or data_dir}/{releases.HISTORY_FILE}")]) from None
+    history, release, new_release = releases.next_release(history, data, assessments, as_of)
 
     timer.start("charts")
     chart_views = cached_chart_views(data, assessments, build_dir)
 
     timer.start("pages")
     site = pages.SiteModel(data, assessments, urls, chart_views)
-    info = site_info(config, data, urls, as_of)
+    info = site_info(config, data, urls, as_of, release)
     env = make_environment([resolve(config, config.overrides) / "templates"], site=info)
     rendered = pages.render_pages(site, env, portal=config.portal)
+    changes = changelog.changelog_page(history.releases, data)
+    rendered[CHANGELOG] = render(env, "changelog.md.j2", changes)
 
     timer.start("downloads")
-    files = downloads.download_files(data, assessments, urls, stamp)
+    files = downloads.download_files(data, assessments, urls, stamp, release.version)
     generated = {f.path: f.content for f in files}
     generated["downloads/SHA256SUMS.txt"] = downloads.checksums(files)
-    listing = downloads.downloads_page(data, files, config.maintainer)
+    generated[FEED] = changelog.atom_feed(info.title, changes.releases, changelog.site_id(info.title), "changelog/")
+    listing = downloads.downloads_page(data, files, config.maintainer, release.version, release.data_hash)
     rendered[DOWNLOADS] = render(env, "downloads.md.j2", listing)
     rendered[DICTIONARY] = render(env, "dictionary.md.j2", replace(listing, page_path=DICTIONARY))
 
@@ -233,7 +250,8 @@ def _render_project(config: SiteConfig, data: DataRoot, warnings: tuple[Problem,
     timer.stop()
     return Project(build_dir=build_dir, config_file=build_dir / "mkdocs.yml",
                    digest=cache.project_digest(files_out, stamp), epoch=stamp, pages=len(rendered),
-                   downloads=len(files) + 1, warnings=warnings)
+                   downloads=len(files) + 1, warnings=warnings, release=release, history=history,
+                   new_release=new_release)
 
 
 def cached_chart_views(data: DataRoot, assessments, build_dir: Path) -> dict:
@@ -266,12 +284,12 @@ def cached_chart_views(data: DataRoot, assessments, build_dir: Path) -> dict:
 # The site's parts that are neither pages nor downloads
 # ---------------------------------------------------------------------------------------------------
 
-def site_info(config: SiteConfig, data: DataRoot, urls: Urls, as_of) -> contexts.SiteInfo:
+def site_info(config: SiteConfig, data: DataRoot, urls: Urls, as_of, release: releases.Release) -> contexts.SiteInfo:
     contact = contexts.Contact(config.contact.name, config.contact.email, config.contact.phone, config.contact.url)
     plans = tuple(contexts.NavLink(f"{p.plan.jurisdiction_zh}：{p.plan.title_zh}", urls.plan_home(p.plan_id))
                   for p in data.plans)
-    return contexts.SiteInfo(config.title, config.description, config.maintainer, contact, config.portal, plans,
-                             as_of.isoformat())
+    return contexts.SiteInfo(config.title or "碳达峰实施方案公开数据", config.description, config.maintainer, contact,
+                             config.portal, plans, as_of.isoformat(), release.version, CHANGELOG)
 
 
 def footer_html(info: contexts.SiteInfo) -> str:
@@ -292,7 +310,7 @@ def footer_html(info: contexts.SiteInfo) -> str:
         parts.append(f"发现错误请告诉我们{who}：{'，'.join(ways)}")
     else:
         parts.append("本站尚未提供纠错联系方式")
-    parts.append(f"数据截至 {escape(info.data_as_of)}")
+    parts.append(f"数据截至 {escape(info.data_as_of)}（数据版本 {escape(info.release)}）")
     return " · ".join(parts)
 
 
@@ -315,7 +333,8 @@ def site_nav(data: DataRoot, urls: Urls, portal: bool) -> tuple[generator.NavIte
             if data.children(plan):
                 children.append(nav(f"{plan.plan.jurisdiction_zh}与下级规划对照", urls.compare(plan.plan_id)))
         items.append(nav("各地规划" if portal else "相关规划", children=tuple(children)))
-    items += [nav("数据下载", DOWNLOADS), nav("方法说明", "methodology.md"), nav("关于", "about.md")]
+    items += [nav("数据下载", DOWNLOADS), nav("方法说明", "methodology.md"), nav("更新记录", CHANGELOG),
+              nav("关于", "about.md")]
     return tuple(items)
 
 
@@ -585,4 +604,5 @@ class _StageTimer:
 def _result(project: Project, out_dir: Path, timer: _StageTimer, *, reused: bool) -> BuildResult:
     return BuildResult(out_dir=out_dir, build_dir=project.build_dir, pages=project.pages,
                        downloads=project.downloads, warnings=project.warnings, reused=reused,
-                       stage_seconds=tuple(timer.seconds))
+                       stage_seconds=tuple(timer.seconds), release=project.release,
+                       new_release=project.new_release and not reused)

@@ -302,6 +302,24 @@ def build(config_path: Path | None, data_dir: Path | None, out_dir: Path | None,
     if not quiet:
         unchanged = "（内容未变，沿用现有网站）" if result.reused else ""
         click.echo(printable(f"网站已生成：{out}（{result.pages} 个页面，{result.downloads} 个下载文件）{unchanged}"), err=True)
+        click.echo(printable(release_report(result), keep_newlines=True), err=True)
+
+
+def release_report(result) -> str:
+    """What the build published: the data release, and what changed since the one before."""
+    from builder.text import zh
+
+    release = result.release
+    if not result.new_release:
+        return f"数据版本 {release.version}：数据与上次发布相同，没有新的发布。"
+    lines = [f"新的数据版本 {release.version}（数据哈希 {release.short_hash}）：{zh.release_summary(release)}"]
+    if not release.first:
+        lines += [f"    {zh.value_change_line(v, f'{v.plan_id}/{v.indicator_id}', '')}" for v in release.values]
+        lines += [f"    {zh.status_change_line(s, s.indicator_id)}" for s in release.statuses
+                  if s.old is not None and s.new is not None]
+        lines += [f"    {zh.target_edit_line(t, t.target_id)}" for t in release.targets]
+    lines.append("    数据发布记录已写入数据目录的 releases.json，请随数据一起提交。")
+    return "\n".join(lines)
 
 
 @main.command()

@@ -64,6 +64,9 @@ CATALOGUE: dict[str, CodeInfo] = {
     "config-redirect-invalid": CodeInfo(
         "重定向不正确", "redirects 中的旧地址或新地址不合法，或新地址指向的页面、文件在网站中不存在。",
         "旧地址写读者用过的相对网址（如 areas/1/），新地址写网站中确实存在的页面（.md）或下载文件路径"),
+    "releases-invalid": CodeInfo(
+        "数据发布记录无法读取", "数据目录中的数据发布记录 releases.json 存在，但不是本工具写的发布记录，或已损坏。",
+        "从版本库中恢复该文件（如 git checkout -- datapackages/releases.json）；如果确实要重新开始记录，删除该文件后再构建"),
     # --- the data directory and its packages ---
     "data-dir-missing": CodeInfo(
         "数据目录不存在", "给出的数据目录不存在或不是目录。",

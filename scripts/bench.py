@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
 """Benchmark ``carbon-site build`` against the MkDocs floor, and the site's reader side.
 
-For each size N (synthetic data from scripts/make_synthetic.py) and each run, in fresh
-temporary directories, each in its own subprocess (so runs are independent):
+For each size N (a synthetic project from scripts/make_synthetic.py: its carbon-site.toml
+and datapackages/) and each run, in fresh temporary directories, each in its own subprocess
+(so runs are independent):
 
-1. cold build: ``publish.build_site`` with an ``on_stage`` callback; the child prints the
-   stage timestamps as JSON; peak memory is the child's ru_maxrss (os.wait4);
+1. cold build: ``builder.build.build_site`` (after ``builder.config.load_config``) with an
+   ``on_stage`` callback; the child prints the stage timestamps as JSON; peak memory is the
+   child's ru_maxrss (os.wait4);
 2. rebuild with unchanged data (same build/ and out dirs: the cache is warm);
 3. rebuild after one published value changed (a maintainer's edit);
 4. the floor: a bare ``mkdocs build -f build/mkdocs.yml`` of the generated project.
 
 Medians over the runs are printed as a table and written between the markers in
 BENCHMARKS.md (everything else in that file is kept). Then the reader side
-(scripts/bench_reader.py) on the real site built from datapackages/.
+(scripts/bench_reader.py) on the real site built from carbon-site.toml and datapackages/.
 
 Example:
     .venv/bin/python scripts/bench.py --sizes 10,100,1000 --runs 3
@@ -43,21 +45,25 @@ BEGIN, END = "<!-- bench:begin (written by scripts/bench.py) -->", "<!-- bench:e
 PACKAGES = ("mkdocs", "mkdocs-material", "altair", "vl-convert-python", "jinja2", "frictionless",
             "jieba", "pandas", "click", "playwright")
 
-# The child process: one build_site call, stage timestamps out as JSON on a file.
+# The child process: load the site config, one build_site call, stage timestamps out as JSON
+# on a file. argv: config file, data dir, out dir, build dir, code snapshot, report file.
 CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-sys.path.insert(0, sys.argv[6])
-from builder import publish
+sys.path.insert(0, sys.argv[5])
+from builder.build import build_site
+from builder.config import load_config
 t_import = time.perf_counter()
 marks = []
 def on_stage(name):
     marks.append((str(name), time.perf_counter()))
 error = reused = None
 try:
-    result = publish.build_site(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]),
-                       site_src=Path(sys.argv[4]), mkdocs_yml=Path(sys.argv[5]), on_stage=on_stage)
+    config, problems = load_config(Path(sys.argv[1]))
+    if config is None:
+        raise ValueError("site config invalid: " + "; ".join(p.message for p in problems))
+    result = build_site(config, Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), on_stage=on_stage)
     reused = getattr(result, "reused", None)
 except BaseException as exc:  # report, don't hide: the parent prints it
     error = f"{type(exc).__name__}: {exc}"
@@ -68,7 +74,7 @@ for i, (name, start) in enumerate(marks):
     stages[name] = stages.get(name, 0.0) + (stop - start)
 json.dump({"import": t_import - t0, "stages": stages, "order": [m[0] for m in marks],
            "before_first_stage": (marks[0][1] - t_import) if marks else None,
-           "build_site": t_end - t_import, "reused": reused, "error": error}, open(sys.argv[7], "w"))
+           "build_site": t_end - t_import, "reused": reused, "error": error}, open(sys.argv[6], "w"))
 """
 
 
@@ -102,11 +108,15 @@ def wait_until_idle(limit: float, max_wait: float) -> float:
     return load
 
 
+SNAPSHOT = ("builder", "site_src", "mkdocs.yml", "carbon-site.toml")
+
+
 def snapshot_code(dest: Path) -> str:
-    """Copy builder/, site_src/ and mkdocs.yml to dest, so every run of one benchmark uses the
-    same code even while the tree is being edited; return a short digest of that code."""
+    """Copy builder/ and the real project's own files (site_src/, mkdocs.yml, carbon-site.toml)
+    to dest, so every run of one benchmark uses the same code even while the tree is being
+    edited; return a short digest of that code."""
     digest = hashlib.sha256()
-    for rel in ("builder", "site_src", "mkdocs.yml"):
+    for rel in SNAPSHOT:
         source = REPO_ROOT / rel
         if source.is_dir():
             shutil.copytree(source, dest / rel, ignore=shutil.ignore_patterns("__pycache__"))
@@ -118,15 +128,15 @@ def snapshot_code(dest: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def timed_build(data: Path, out: Path, build: Path, scratch: Path) -> dict:
-    """One build_site in a fresh interpreter: wall time, stage times, peak RSS.
+def timed_build(config: Path, data: Path, out: Path, build: Path, scratch: Path) -> dict:
+    """One build_site of the project `config` with the data root `data`, in a fresh
+    interpreter: wall time, stage times, peak RSS.
 
     The code is the snapshot in work/code; scratch is a directory directly under work.
     """
     code = scratch.parent / "code"
     report = scratch / f"stages-{time.monotonic_ns()}.json"
-    argv = [PYTHON, "-c", CHILD, str(data), str(out), str(build), str(code / "site_src"),
-            str(code / "mkdocs.yml"), str(code), str(report)]
+    argv = [PYTHON, "-c", CHILD, str(config), str(data), str(out), str(build), str(code), str(report)]
     wall, code, rss, cpu = run_child(argv)
     result = json.loads(report.read_text()) if report.exists() else {"error": "child crashed"}
     if code != 0 or result.get("error"):
@@ -156,24 +166,26 @@ def edit_one_value(data: Path) -> None:
     """Change the first published value (a maintainer's typical edit), in place."""
     path = data / "published-values" / "data" / "observations.csv"
     lines = path.read_text("utf-8").split("\n")
+    column = lines[0].split(",").index("value")
     cells = lines[1].split(",")
-    cells[2] = str(round(float(cells[2]) + 1.5, 2))
+    cells[column] = str(round(float(cells[column]) + 1.5, 2))
     lines[1] = ",".join(cells)
     path.write_text("\n".join(lines), encoding="utf-8", newline="\n")
 
 
-def make_data(n: int, seed: int, out: Path) -> None:
-    """Generate the synthetic data root for size n."""
+def make_project(n: int, seed: int, out: Path) -> Path:
+    """Generate the synthetic project for size n; return its config file."""
     subprocess.run([PYTHON, str(SCRIPTS / "make_synthetic.py"), "--indicators", str(n),
                     "--seed", str(seed), "--out", str(out)], check=True,
                    stderr=subprocess.DEVNULL)
+    return out / "carbon-site.toml"
 
 
 def bench_size(n: int, runs: int, seed: int, work: Path, check_cache: bool,
                idle: tuple[float, float]) -> dict:
     """All runs for one size; returns the raw per-run measurements and the cache check."""
-    data = work / f"data-{n}"
-    make_data(n, seed, data)
+    config = make_project(n, seed, work / f"project-{n}")
+    data = config.parent / "datapackages"
     per_run = []
     loads = [load_average()]
     for r in range(runs):
@@ -182,24 +194,24 @@ def bench_size(n: int, runs: int, seed: int, work: Path, check_cache: bool,
         run_dir.mkdir()
         loads.append(wait_until_idle(*idle))
         print(f"bench: N={n} run {r + 1}/{runs}: cold build …", file=sys.stderr, flush=True)
-        cold = timed_build(data, out, build, run_dir)
+        cold = timed_build(config, data, out, build, run_dir)
         cold_digest = tree_digest(out)
         print(f"bench: N={n} run {r + 1}/{runs}: rebuild, floor, edit …", file=sys.stderr,
               flush=True)
-        warm = timed_build(data, out, build, run_dir)
+        warm = timed_build(config, data, out, build, run_dir)
         warm["identical_to_cold"] = tree_digest(out) == cold_digest
         floor = timed_floor(build, run_dir)
         edited = run_dir / "data-edited"
         shutil.copytree(data, edited)
         edit_one_value(edited)
-        edit = timed_build(edited, out, build, run_dir)
+        edit = timed_build(config, edited, out, build, run_dir)
         per_run.append({"cold": cold, "rebuild": warm, "floor": floor, "edit": edit})
         loads.append(load_average())
         if r + 1 < runs:
             shutil.rmtree(run_dir)
     result = {"n": n, "runs": per_run, "cache_check": None, "load": loads}
     if check_cache:
-        result["cache_check"] = check_no_stale_output(data, work / f"n{n}-run{runs - 1}", work)
+        result["cache_check"] = check_no_stale_output(config, work / f"n{n}-run{runs - 1}", work)
     last_site = work / f"n{n}-run{runs - 1}" / "site"
     if last_site.is_dir():  # the edited-data site: kept for the reader side of the largest size
         last_site.rename(work / f"site-{n}")
@@ -207,11 +219,11 @@ def bench_size(n: int, runs: int, seed: int, work: Path, check_cache: bool,
     return result
 
 
-def check_no_stale_output(data: Path, last_run: Path, work: Path) -> dict:
+def check_no_stale_output(config: Path, last_run: Path, work: Path) -> dict:
     """The warm-cache build of edited data must equal a cold build of the same edited data."""
     fresh = work / "stale-check"
     fresh.mkdir()
-    timed_build(last_run / "data-edited", fresh / "site", fresh / "build", fresh)
+    timed_build(config, last_run / "data-edited", fresh / "site", fresh / "build", fresh)
     warm, cold = tree_digest(last_run / "site"), tree_digest(fresh / "site")
     differ = sorted(k for k in warm.keys() | cold.keys() if warm.get(k) != cold.get(k))
     shutil.rmtree(fresh)
@@ -279,8 +291,8 @@ def machine() -> dict:
         chromium = "not found"
     commit = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip() or "unknown"
-    dirty = subprocess.run(["git", "-C", str(REPO_ROOT), "status", "--porcelain", "builder",
-                            "site_src", "mkdocs.yml"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(REPO_ROOT), "status", "--porcelain", *SNAPSHOT],
+                           capture_output=True, text=True).stdout.strip()
     return {
         "nproc": os.cpu_count(), "memory_gib": round(mem_kib / 1024 / 1024, 1), "cpu": cpu,
         "python": platform.python_version(), "os": platform.platform(), "packages": versions,
@@ -378,8 +390,8 @@ def markdown(info: dict, summaries: list[dict], reader_lines: list[str], reader:
              command: str) -> str:
     """The generated section of BENCHMARKS.md."""
     pkgs = ", ".join(f"{k} {v}" for k, v in info["packages"].items())
-    lines = [BEGIN, "", f"Measured {info['date']} on commit {info['commit']} (builder/, site_src/ and "
-             f"mkdocs.yml digest `{info.get('code_digest', '?')}`) with `{command}`.", "",
+    lines = [BEGIN, "", f"Measured {info['date']} on commit {info['commit']} (builder/, site_src/, "
+             f"mkdocs.yml and carbon-site.toml digest `{info.get('code_digest', '?')}`) with `{command}`.", "",
              f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory_gib']} GiB memory, "
              f"{info['os']}, Python {info['python']}, {info['chromium']}.", "",
              f"Packages: {pkgs}.", "", "### Goals", ""]
@@ -417,10 +429,11 @@ def write_benchmarks(path: Path, section: str) -> None:
 
 
 def build_real_site(work: Path) -> Path:
-    """Build the real datapackages/ into work/real-site for the reader-side measurements."""
+    """Build the real project (the snapshot's carbon-site.toml, the repository's datapackages/)
+    into work/real/site for the reader-side measurements."""
     real = work / "real"
     real.mkdir()
-    timed_build(REPO_ROOT / "datapackages", real / "site", real / "build", real)
+    timed_build(work / "code" / "carbon-site.toml", REPO_ROOT / "datapackages", real / "site", real / "build", real)
     return real / "site"
 
 
@@ -475,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
 
             site = build_real_site(work)
             reader = bench_reader.measure(site, runs=args.reader_runs)
-            reader["site"] = "the real site built from datapackages/"
+            reader["site"] = "the real site built from carbon-site.toml and datapackages/"
             reader_lines = bench_reader.markdown(reader)
             raw["reader"] = reader
             largest = work / f"site-{max(sizes)}"

@@ -136,14 +136,12 @@ def serve(site: Path) -> tuple[ThreadingHTTPServer, Recorder, str]:
 
 
 def area_pages(site: Path) -> list[tuple[str, int]]:
-    """(site-relative URL, number of charts) of every area page, most charts first."""
+    """(site-relative URL, number of charts) of every plan's area pages (plans/<plan_id>/areas/<n>/),
+    most charts first. The redirect pages at the old addresses (areas/<n>/) are not area pages."""
     pages = []
-    for html in sorted((site / "areas").glob("*/index.html")):
+    for html in sorted(site.glob("plans/*/areas/*/index.html")):
         count = html.read_text("utf-8").count('class="chart"')
-        pages.append((f"areas/{html.parent.name}/", count))
-    for html in sorted((site / "areas").glob("*.html")):
-        if html.name != "index.html":
-            pages.append((f"areas/{html.name}", html.read_text("utf-8").count('class="chart"')))
+        pages.append((html.parent.relative_to(site).as_posix() + "/", count))
     return sorted(pages, key=lambda p: (-p[1], p[0]))
 
 
@@ -212,7 +210,7 @@ def measure(site: Path, runs: int = 5, throttled_runs: int = 3) -> dict:
     pages = area_pages(site)
     drawn = [p for p in pages if p[1] > 0]
     if len(drawn) < 2:
-        raise SystemExit(f"bench_reader: need two area pages with charts under {site}/areas, "
+        raise SystemExit(f"bench_reader: need two area pages with charts under {site}/plans/*/areas, "
                          f"found {pages}")
     (first_url, first_charts), (second_url, second_charts) = drawn[0], drawn[1]
     server, recorder, base = serve(site)

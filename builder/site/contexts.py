@@ -49,6 +49,8 @@ class SiteInfo:
     portal: bool  # whether the home page lists every plan
     plans: tuple[NavLink, ...]  # every plan's home, in the data root's order
     data_as_of: str  # ISO date the data vouches for ("数据截至")
+    release: str  # the version of the data release the site shows
+    changelog_path: str  # docs-relative 更新记录 page
 
 
 @dataclass(frozen=True)
@@ -477,6 +479,29 @@ class DownloadsPage:
     checksums_path: str  # docs-relative SHA256SUMS.txt
     dictionary_path: str  # docs-relative data dictionary page
     derived_columns: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # (table, ((column, meaning), ...))
+
+
+@dataclass(frozen=True)
+class ReleaseView:
+    """One data release as the changelog lists it."""
+
+    version: str
+    date: str
+    short_hash: str
+    anchor: str  # the id of its heading on the changelog page
+    summary_zh: str
+    values: tuple[str, ...]  # one line per published value added, changed or removed
+    statuses: tuple[str, ...]  # one line per target whose status moved
+    targets: tuple[str, ...]  # one line per target added, removed or edited
+
+
+@dataclass(frozen=True)
+class ChangelogPage:
+    """changelog.md (更新记录): every data release, newest first."""
+
+    page_path: str
+    releases: tuple[ReleaseView, ...]
+    feed_path: str  # docs-relative Atom feed of the releases
 
 
 @dataclass(frozen=True)

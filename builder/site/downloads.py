@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import time
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from builder import rows
 from builder.excel import csv_bytes
@@ -88,7 +89,7 @@ def zip_package(package: Package, date_time: tuple) -> bytes:
 
 def _describe_package_file(package: Package, rel: str) -> str:
     if rel == "datapackage.json":
-        return "数据包描述文件（Data Package 2.0）：资源、字段、类型和约束"
+        return "数据包描述文件（Data Package 2.0）：资源、字段、类型和约束；版本号为本站的数据版本"
     if rel == "README.md":
         return "数据包说明（README）"
     for resource in package.descriptor.get("resources", []):
@@ -97,14 +98,27 @@ def _describe_package_file(package: Package, rel: str) -> str:
     return "规划原文转录件（纯文本）"
 
 
+def released_descriptor(package: Package, version: str) -> bytes:
+    """A package's descriptor as published: the same, with the data release as its version."""
+    descriptor = dict(package.descriptor)
+    descriptor["version"] = version
+    return (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def released_package(package: Package, version: str) -> Package:
+    """The package as published: its files, with the descriptor carrying the release version."""
+    files = {**package.files, "datapackage.json": released_descriptor(package, version)}
+    return replace(package, files=files, descriptor={**package.descriptor, "version": version})
+
+
 def download_files(data: DataRoot, assessments: Mapping[tuple[str, str], Assessment], urls: Urls,
-                   stamp: int) -> list[Download]:
+                   stamp: int, version: str) -> list[Download]:
     """Every file under docs/downloads/ except SHA256SUMS.txt: packages, site-wide tables, then each plan's
     tables in natural order (area 2 before area 10)."""
     files: list[Download] = []
     moment = time.gmtime(max(stamp, ZIP_EPOCH))
     zip_time = (*moment[:5], moment[5] - moment[5] % 2)  # zip keeps seconds in steps of two
-    for package in data.packages:
+    for package in (released_package(p, version) for p in data.packages):
         for rel, content in package.files.items():
             if rel.endswith(".md"):
                 continue  # a package's README is in its zip: an .md file under docs/ would become a page
@@ -223,19 +237,21 @@ def _resource_docs(descriptor: Mapping) -> tuple[c.ResourceDoc, ...]:
     return tuple(sorted(docs, key=lambda d: d.name))
 
 
-def citation(descriptor: Mapping, name: str, maintainer: str) -> str:
-    """How to cite a package: its creators, title, name, version and licence."""
+def citation(descriptor: Mapping, name: str, maintainer: str, release: str = "", data_hash: str = "") -> str:
+    """How to cite a package: its creators, title, name, the data release (version and hash) and licence."""
     creators = [str(c_.get("title", "")) for c_ in descriptor.get("contributors", [])
                 if isinstance(c_, Mapping) and "creator" in (c_.get("roles") or [])]
     licenses = "、".join(str(lic.get("name", "")) for lic in descriptor.get("licenses", []) if isinstance(lic, Mapping))
+    version = release or descriptor.get("version", "—")
     parts = [("、".join(creators) or maintainer or "数据维护者"), f"《{descriptor.get('title', name)}》",
-             f"数据包 {name}，版本 {descriptor.get('version', '—')}"]
+             f"数据包 {name}，数据版本 {version}" + (f"（数据哈希 {data_hash[:12]}）" if data_hash else "")]
     if licenses:
         parts.append(f"{licenses} 许可")
     return "，".join(parts) + "。"
 
 
-def downloads_page(data: DataRoot, files: list[Download], maintainer: str) -> c.DownloadsPage:
+def downloads_page(data: DataRoot, files: list[Download], maintainer: str, release: str = "",
+                   data_hash: str = "") -> c.DownloadsPage:
     """The downloads page's context: packages, then each plan's derived files, then site-wide ones."""
     packages = []
     for package in sorted(data.packages, key=lambda p: p.name):
@@ -244,8 +260,8 @@ def downloads_page(data: DataRoot, files: list[Download], maintainer: str) -> c.
                          for lic in descriptor.get("licenses", []) if isinstance(lic, Mapping))
         own = tuple(_listed(f) for f in files if f.package == package.name)
         packages.append(c.PackageDownloads(package.name, str(descriptor.get("title", package.name)),
-                                           str(descriptor.get("version", "")), licenses,
-                                           citation(descriptor, package.name, maintainer), own,
+                                           release or str(descriptor.get("version", "")), licenses,
+                                           citation(descriptor, package.name, maintainer, release, data_hash), own,
                                            _resource_docs(descriptor)))
     plans = tuple(c.PlanDownloads(plan, tuple(_listed(f) for f in files if f.plan_id == plan.plan_id))
                   for plan in data.plans)

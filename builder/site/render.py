@@ -10,6 +10,8 @@ goes through the ``md`` filter, which backslash-escapes Markdown syntax, so a na
 from __future__ import annotations
 
 import functools
+import html
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -141,6 +143,29 @@ class _ChartTables:
         return written[1]
 
 
+def front_matter(title: str, description: str = "", charts: bool = False) -> Markup:
+    """A page's front matter: its title and description as the theme prints them (escaped once, here).
+
+    The theme prints page.meta.title and page.meta.description as they are, so they are
+    HTML-escaped text; each is a JSON string, which is also a YAML double-quoted scalar.
+    ``charts`` asks the theme to load the chart library on this page.
+    """
+    lines = ["---", f"title: {_yaml_text(title)}"]
+    if description:
+        lines.append(f"description: {_yaml_text(description)}")
+    if charts:
+        lines.append("charts: true")
+    lines.append("---")
+    return Markup("\n".join(lines) + "\n\n")
+
+
+def _yaml_text(text: str) -> str:
+    flat = " ".join(str(text).split())
+    if len(flat) > 160:
+        flat = flat[:159] + "…"
+    return json.dumps(html.escape(flat, quote=True), ensure_ascii=False)
+
+
 @jinja2.pass_context
 def _indicator_link_here(context: jinja2.runtime.Context, row: TargetRow) -> Markup:
     return page_link(context["page_path"], row.indicator.name_zh, row.indicator_path)
@@ -181,6 +206,7 @@ def make_environment(overrides: Sequence[Path] = (), **globals_: object) -> jinj
     env.filters["size"] = format_size
     env.filters["chart_table_rows"] = _ChartTables()
     env.filters["value_table_row"] = value_table_row
+    env.globals["front_matter"] = front_matter
     env.globals["status_badge"] = status_badge
     env.globals["status_cell"] = status_cell
     env.globals["external_link"] = external_link

@@ -15,6 +15,8 @@ DOWNLOADS = "downloads/index.md"
 DICTIONARY = "downloads/dictionary.md"
 METHODOLOGY = "methodology.md"
 ABOUT = "about.md"
+CHANGELOG = "changelog.md"
+FEED = "feed.xml"
 CHECKSUMS = "downloads/SHA256SUMS.txt"
 ALL_TARGETS_CSV = "downloads/targets.csv"
 

@@ -540,3 +540,58 @@ def chart_path_sentence(layout, indicator: Indicator) -> str:
             pace = f"每年{'增加' if step >= 0 else '减少'}约 {gap(progress.round_half_up(step, 4), indicator)}"
         sentences.append(f"{head}从 {y0} 年的 {start}到 {y1} 年的 {end}，{pace}。")
     return "".join(sentences)
+
+
+# --- releases --------------------------------------------------------------------------------------------
+def release_summary(release) -> str:
+    """What a data release changed, in one sentence."""
+    if release.first:
+        values = len(release.added)
+        targets = sum(1 for t in release.targets if t.change == "added")
+        return f"首次发布：收录目标 {targets} 项，公开数值 {values} 个。"
+    parts = []
+    for count, word in ((len(release.added), "新增公开数值"), (len(release.changed), "修改公开数值"),
+                        (len(release.removed), "删除公开数值")):
+        if count:
+            parts.append(f"{word} {count} 个")
+    moved = [s for s in release.statuses if s.old is not None and s.new is not None]
+    if moved:
+        parts.append(f"{len(moved)} 项目标的状态变化")
+    for change, word in (("added", "新增目标"), ("removed", "删除目标"), ("edited", "修改目标")):
+        count = sum(1 for t in release.targets if t.change == change)
+        if count:
+            parts.append(f"{word} {count} 项")
+    return ("、".join(parts) + "。") if parts else "数据文件有变化（如说明文字、来源信息或格式），公开数值、目标和状态都没有变化。"
+
+
+TARGET_FIELD_WORDS = {"indicator_id": "指标", "kind": "类型", "target_year": "目标年份", "target_value": "目标值",
+                      "comparator": "比较方式", "tolerance": "容差", "aspirational": "“力争”", "baseline_year": "基准年",
+                      "baseline_value": "基准值", "quote_zh": "原文引文", "clause": "条款"}
+
+
+def value_change_line(change, name: str, unit: str) -> str:
+    """One changed published value: indicator, year, old value → new value."""
+    kind = VALUE_STATUS.get(change.status, change.status)
+    if change.old is None:
+        return f"新增：{name} {change.year} 年{kind} {value_with_unit(change.new, unit)}（来源 {change.source_id}）"
+    if change.new is None:
+        return f"删除：{name} {change.year} 年{kind} {value_with_unit(change.old, unit)}（来源 {change.source_id}）"
+    return (f"修改：{name} {change.year} 年{kind} {value_with_unit(change.old, unit)} → "
+            f"{value_with_unit(change.new, unit)}（来源 {change.source_id}）")
+
+
+def status_change_line(change, name: str) -> str:
+    """One target whose status moved."""
+    old = status_label(change.old) if change.old else "（新目标）"
+    new = status_label(change.new) if change.new else "（已删除）"
+    return f"{name}（{change.target_id}）：{old} → {new}"
+
+
+def target_edit_line(edit, name: str) -> str:
+    """One target added, removed or edited."""
+    if edit.change == "added":
+        return f"新增目标：{name}（{edit.target_id}）"
+    if edit.change == "removed":
+        return f"删除目标：{name}（{edit.target_id}）"
+    fields = "、".join(TARGET_FIELD_WORDS.get(f, f) for f in edit.fields)
+    return f"修改目标：{name}（{edit.target_id}）的{fields}"

@@ -1,9 +1,11 @@
-"""`carbon-site build` end to end: the synthetic data root is built once per module
-(plus a second time for the determinism check) and the tests read the result."""
+"""`carbon-site build` end to end on the SYNTHETIC project (a province and two cities, home =
+synthetic-songyuan): built once per session (fixture ``built_synthetic``), plus a few builds of
+private copies. Expectations are read from the fixture's CSVs, not from the builder."""
 from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -18,18 +20,13 @@ import pytest
 from click.testing import CliRunner
 
 from builder.cli import main
+from builder.excel import FormulaCell, csv_bytes
 
-REPO = Path(__file__).resolve().parents[2]
-SYNTHETIC = REPO / "tests" / "fixtures" / "synthetic"
-REAL = REPO / "datapackages"
-SITE_SRC = REPO / "site_src"
 BIN = Path(sys.executable).parent
+HOME_PLAN = "synthetic-songyuan"
 
 
-def copy_data(source: Path, parent: Path) -> Path:
-    dest = parent / "datapackages"
-    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("README.md"))
-    return dest
+# ---------------------------------------------------------------- helpers
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
@@ -44,179 +41,239 @@ def tree_hash(root: Path) -> str:
     return digest.hexdigest()
 
 
-def site_epoch(data: Path) -> int:
-    """The date the build stamps: SOURCE_DATE_EPOCH, else the latest date a source was accessed."""
-    if "SOURCE_DATE_EPOCH" in os.environ:
-        return int(os.environ["SOURCE_DATE_EPOCH"])
-    accessed = max(date.fromisoformat(r["accessed"]) for r in rows(data / "published-values/data/sources.csv"))
-    return int(datetime.combine(accessed, datetime.min.time(), timezone.utc).timestamp())
-
-
 def rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
 
 
-def build(data: Path, out: Path, build_dir: Path):
-    return CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(out), "--build-dir", str(build_dir)])
+def number(text: str) -> float | None:
+    return float(text) if text else None
 
 
-class Built:
-    def __init__(self, data: Path, out: Path, build_dir: Path, before: dict[str, str], output: str):
-        self.data, self.out, self.build_dir, self.before, self.output = data, out, build_dir, before, output
+def descriptor(package_dir: Path) -> dict:
+    return json.loads((package_dir / "datapackage.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The synthetic data root built once with `carbon-site build`."""
-    tmp = tmp_path_factory.mktemp("synthetic-build")
-    data = copy_data(SYNTHETIC, tmp)
-    before = {"data": tree_hash(data), "site_src": tree_hash(SITE_SRC),
-              "mkdocs.yml": hashlib.sha256((REPO / "mkdocs.yml").read_bytes()).hexdigest()}
-    result = build(data, tmp / "site", tmp / "build")
-    assert result.exit_code == 0, result.output
-    return Built(data, tmp / "site", tmp / "build", before, result.output)
+def plan_packages(data: Path) -> dict[str, Path]:
+    """plan_id -> package folder, for every package with a plans table (told by its resources, not its folder)."""
+    found = {}
+    for package_dir in sorted(p for p in data.iterdir() if (p / "datapackage.json").is_file()):
+        resources = {r["name"]: r["path"] for r in descriptor(package_dir)["resources"]}
+        if "plans" in resources:
+            for plan in rows(package_dir / resources["plans"]):
+                found[plan["plan_id"]] = package_dir
+    return found
 
 
-@pytest.fixture(scope="module")
-def rebuilt(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The same data built a second time, into fresh directories."""
-    tmp = tmp_path_factory.mktemp("synthetic-rebuild")
-    result = build(built.data, tmp / "site", tmp / "build")
-    assert result.exit_code == 0, result.output
-    return tmp / "site"
+def values_package(data: Path) -> Path:
+    return next(p for p in data.iterdir() if (p / "datapackage.json").is_file()
+                and "observations" in {r["name"] for r in descriptor(p)["resources"]})
+
+
+def table(package_dir: Path, resource: str) -> list[dict[str, str]]:
+    path = next(r["path"] for r in descriptor(package_dir)["resources"] if r["name"] == resource)
+    return rows(package_dir / path)
+
+
+def page(out: Path, docs_path: str) -> Path:
+    """The HTML file MkDocs writes for a docs-relative Markdown page (directory URLs)."""
+    stem = docs_path.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return out / f"{stem}.html"
+    return out / stem / "index.html"
+
+
+def plan_home(plan_id: str) -> str:
+    return "index.md" if plan_id == HOME_PLAN else f"plans/{plan_id}/index.md"
+
+
+def site_epoch(data: Path) -> int:
+    """The date the build stamps: SOURCE_DATE_EPOCH, else the latest date a source was accessed."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    accessed = max(date.fromisoformat(r["accessed"]) for r in table(values_package(data), "sources"))
+    return int(datetime.combine(accessed, datetime.min.time(), timezone.utc).timestamp())
+
+
+def build(config: Path, out: Path, build_dir: Path, *extra: str):
+    return CliRunner().invoke(main, ["build", "--config", str(config), "--out", str(out),
+                                     "--build-dir", str(build_dir), *extra])
 
 
 # ---------------------------------------------------------------- pages
 
 
-def test_every_page_type_is_built(built: Built):
-    out = built.out
-    for page in ("index.html", "areas/index.html", "departments/index.html", "plan/index.html",
-                 "plan/jilin/index.html", "downloads/index.html", "methodology/index.html", "about/index.html",
-                 "404.html", "search/search_index.json", "sitemap.xml"):
-        assert (out / page).is_file(), page
-    for area in rows(built.data / "songyuan-plan/data/action_areas.csv"):
-        assert (out / "areas" / area["area_id"] / "index.html").is_file()
-    for package in ("songyuan-plan", "jilin-plan"):
-        for indicator in rows(built.data / package / "data/indicators.csv"):
-            page = out / "indicators" / indicator["indicator_id"] / "index.html"
-            assert indicator["name_zh"] in page.read_text(encoding="utf-8")
-        for department in rows(built.data / package / "data/departments.csv"):
-            assert (out / "departments" / department["department_id"] / "index.html").is_file()
+def test_the_fixture_has_three_plans_in_four_packages(built_synthetic):
+    assert sorted(plan_packages(built_synthetic.data)) == ["synthetic-jilin", "synthetic-second-city", HOME_PLAN]
 
 
-def test_vega_bundle_is_shipped_once_and_pages_load_it_locally(built: Built):
-    bundle = built.out / "assets/vega/vega-bundle.js"
+def test_every_page_of_every_plan_is_built_under_its_own_folder(built_synthetic):
+    out = built_synthetic.out
+    for docs_path in ("index.md", "downloads/index.md", "downloads/dictionary.md", "methodology.md", "about.md"):
+        assert page(out, docs_path).is_file(), docs_path
+    for other in ("404.html", "search/search_index.json", "sitemap.xml"):
+        assert (out / other).is_file(), other
+    for plan_id, package_dir in plan_packages(built_synthetic.data).items():
+        base = f"plans/{plan_id}"
+        plan = table(package_dir, "plans")[0]
+        assert plan["title_zh"] in page(out, plan_home(plan_id)).read_text(encoding="utf-8"), plan_id
+        for docs_path in ("areas/index.md", "departments/index.md", "text.md"):
+            assert page(out, f"{base}/{docs_path}").is_file(), f"{base}/{docs_path}"
+        for area in table(package_dir, "action_areas"):
+            html = page(out, f"{base}/areas/{area['area_id']}.md").read_text(encoding="utf-8")
+            assert area["name_zh"] in html, (plan_id, area["area_id"])
+        for indicator in table(package_dir, "indicators"):
+            html = page(out, f"{base}/indicators/{indicator['indicator_id']}.md").read_text(encoding="utf-8")
+            assert indicator["name_zh"] in html, (plan_id, indicator["indicator_id"])
+        for department in table(package_dir, "departments"):
+            html = page(out, f"{base}/departments/{department['department_id']}.md").read_text(encoding="utf-8")
+            assert department["name_zh"] in html, (plan_id, department["department_id"])
+
+
+def test_nothing_of_a_plan_lives_outside_plans_folder(built_synthetic):
+    out = built_synthetic.out
+    plan_parts = {"areas", "indicators", "departments", "plan", "text", "compare"}
+    outside = [p.relative_to(out).as_posix() for p in out.rglob("*.html")
+               if p.relative_to(out).parts[0] != "plans" and plan_parts & set(p.relative_to(out).parts)]
+    assert outside == []
+    assert {p.name for p in (built_synthetic.out / "plans").iterdir()} == set(plan_packages(built_synthetic.data))
+
+
+def test_the_province_has_a_comparison_page_and_the_cities_none(built_synthetic):
+    out = built_synthetic.out
+    assert page(out, "plans/synthetic-jilin/compare.md").is_file()
+    assert not (out / "plans" / HOME_PLAN / "compare").exists()
+    assert not (out / "plans" / "synthetic-second-city" / "compare").exists()
+
+
+def test_vega_bundle_is_shipped_once_and_pages_load_it_locally(built_synthetic):
+    out = built_synthetic.out
+    bundle = out / "assets/vega/vega-bundle.js"
     assert "vegaEmbed" in bundle.read_text(encoding="utf-8")
-    for area in rows(built.data / "songyuan-plan/data/action_areas.csv"):
-        page = built.out / "areas" / area["area_id"] / "index.html"
-        html = page.read_text(encoding="utf-8")
-        assert 'src="../../assets/vega/vega-bundle.js"' in html
-        assert 'src="../../assets/javascripts/charts.js"' in html
-        assert page.stat().st_size < bundle.stat().st_size / 4, "the bundle is linked, not inlined"
+    assert len(list(out.rglob("vega-bundle.js"))) == 1
+    for plan_id, package_dir in plan_packages(built_synthetic.data).items():
+        for indicator in table(package_dir, "indicators"):
+            html_path = page(out, f"plans/{plan_id}/indicators/{indicator['indicator_id']}.md")
+            html = html_path.read_text(encoding="utf-8")
+            for script in ("vega/vega-bundle.js", "javascripts/charts.js"):
+                links = re.findall(rf'src="([^"]*assets/{script})"', html)
+                assert links, (html_path, script)
+                assert all((html_path.parent / link).resolve() == (out / "assets" / script).resolve() for link in links)
+            assert html_path.stat().st_size < bundle.stat().st_size / 4, "the bundle is linked, not inlined"
 
 
-def test_summary_line_names_the_site(built: Built):
-    assert f"网站已生成：{built.out}" in built.output
-    assert "Traceback" not in built.output
+def test_summary_line_names_the_site(built_synthetic):
+    assert f"网站已生成：{built_synthetic.out}" in built_synthetic.output
+    assert "Traceback" not in built_synthetic.output
 
 
 # ---------------------------------------------------------------- downloads
 
 
-def test_packages_are_downloadable_byte_for_byte(built: Built):
-    for package_dir in sorted(p for p in built.data.iterdir() if p.is_dir()):
-        download = built.out / "downloads" / package_dir.name
-        for source in [package_dir / "datapackage.json", *sorted((package_dir / "data").glob("*.csv"))]:
+def test_packages_are_downloadable_byte_for_byte_under_their_names(built_synthetic):
+    for package_dir in sorted(p for p in built_synthetic.data.iterdir() if p.is_dir()):
+        name = descriptor(package_dir)["name"]
+        download = built_synthetic.out / "downloads" / name
+        for source in sorted(p for p in package_dir.rglob("*") if p.is_file() and p.name != "README.md"):
             rel = source.relative_to(package_dir)
-            assert (download / rel).read_bytes() == source.read_bytes(), rel
+            assert (download / rel).read_bytes() == source.read_bytes(), (name, rel)
 
 
-@pytest.mark.parametrize("package", ["songyuan-plan", "jilin-plan", "published-values"])
-def test_downloaded_package_and_its_zip_pass_frictionless(built: Built, package: str, tmp_path: Path):
-    descriptor = built.out / "downloads" / package / "datapackage.json"
-    check = subprocess.run([str(BIN / "frictionless"), "validate", str(descriptor)],
-                           capture_output=True, text=True, timeout=300)
-    assert check.returncode == 0, check.stdout + check.stderr
-    with zipfile.ZipFile(built.out / "downloads" / f"{package}.zip") as archive:
-        archive.extractall(tmp_path)
-    check = subprocess.run([str(BIN / "frictionless"), "validate", str(tmp_path / package / "datapackage.json")],
-                           capture_output=True, text=True, timeout=300)
-    assert check.returncode == 0, check.stdout + check.stderr
-
-
-def test_zips_are_sorted_dated_from_the_data_and_hold_the_source_files(built: Built):
-    when = datetime.fromtimestamp(site_epoch(built.data), timezone.utc)
+def test_zips_hold_every_package_file_with_readme_sorted_and_dated_from_the_data(built_synthetic):
+    when = datetime.fromtimestamp(site_epoch(built_synthetic.data), timezone.utc)
     stamp = (*when.timetuple()[:5], when.second - when.second % 2)  # zip keeps seconds in steps of two
-    for package_dir in sorted(p for p in built.data.iterdir() if p.is_dir()):
-        with zipfile.ZipFile(built.out / "downloads" / f"{package_dir.name}.zip") as archive:
+    readmes = 0
+    for package_dir in sorted(p for p in built_synthetic.data.iterdir() if p.is_dir()):
+        name = descriptor(package_dir)["name"]
+        expected = {f"{name}/{p.relative_to(package_dir).as_posix()}": p.read_bytes()
+                    for p in package_dir.rglob("*") if p.is_file()}
+        readmes += f"{name}/README.md" in expected
+        with zipfile.ZipFile(built_synthetic.out / "downloads" / f"{name}.zip") as archive:
             names = archive.namelist()
             assert names == sorted(names)
-            assert f"{package_dir.name}/datapackage.json" in names
+            assert set(names) == set(expected), name
             for info in archive.infolist():
                 assert info.date_time == stamp
                 assert (info.external_attr >> 16) & 0o777 == 0o644
-                source = package_dir / info.filename.split("/", 1)[1]
-                assert archive.read(info) == source.read_bytes()
+                assert archive.read(info) == expected[info.filename]
+    assert readmes >= 1, "the fixture has a package with a README.md, and it must be in that zip"
 
 
-def test_checksums_list_every_download_with_its_true_hash(built: Built):
-    downloads = built.out / "downloads"
+def test_checksums_list_every_download_with_its_true_hash(built_synthetic):
+    downloads = built_synthetic.out / "downloads"
     listed = {}
     for line in (downloads / "SHA256SUMS.txt").read_text(encoding="utf-8").splitlines():
         digest, rel = line.split("  ", 1)
         listed[rel] = digest
     on_disk = {p.relative_to(downloads).as_posix() for p in downloads.rglob("*") if p.is_file()}
-    assert set(listed) == on_disk - {"SHA256SUMS.txt", "index.html"}
+    assert set(listed) == {p for p in on_disk if p != "SHA256SUMS.txt" and not p.endswith(".html")}
     for rel, digest in listed.items():
         assert hashlib.sha256((downloads / rel).read_bytes()).hexdigest() == digest, rel
-    page = (downloads / "index.html").read_text(encoding="utf-8")
-    assert listed["songyuan-plan.zip"] in page
+    listing = (downloads / "index.html").read_text(encoding="utf-8")
+    assert listed["songyuan-plan.zip"] in listing and listed["second-city.zip"] in listing
 
 
-def test_indicator_csvs_hold_targets_and_every_published_value(built: Built):
-    observations = rows(built.data / "published-values/data/observations.csv")
-    for package in ("songyuan-plan", "jilin-plan"):
-        targets = rows(built.data / package / "data/targets.csv")
-        for indicator in rows(built.data / package / "data/indicators.csv"):
-            path = built.out / "downloads/indicators" / f"{indicator['indicator_id']}.csv"
+def test_each_plan_has_its_own_indicator_csvs_with_only_its_targets_and_values(built_synthetic):
+    observations = table(values_package(built_synthetic.data), "observations")
+    for plan_id, package_dir in plan_packages(built_synthetic.data).items():
+        targets = table(package_dir, "targets")
+        for indicator in table(package_dir, "indicators"):
+            iid = indicator["indicator_id"]
+            path = built_synthetic.out / "downloads/plans" / plan_id / "indicators" / f"{iid}.csv"
             assert path.read_bytes().startswith("\ufeff".encode("utf-8")), "Excel needs the BOM to read Chinese"
-            table = rows(path)
-            assert {r["target_id"] for r in table if r["row_type"] == "target"} == {
-                t["target_id"] for t in targets if t["indicator_id"] == indicator["indicator_id"]}
+            got = rows(path)
+            assert {r["plan_id"] for r in got} == {plan_id}
+            assert {(r["target_id"], number(r["target_value"])) for r in got if r["row_type"] == "target"} == {
+                (t["target_id"], number(t["target_value"])) for t in targets if t["indicator_id"] == iid}
             published = sorted((o["year"], float(o["value"])) for o in observations
-                               if o["indicator_id"] == indicator["indicator_id"])
-            assert sorted((r["year"], float(r["value"])) for r in table if r["row_type"] == "observation") == published
+                               if o["plan_id"] == plan_id and o["indicator_id"] == iid)
+            assert sorted((r["year"], float(r["value"])) for r in got if r["row_type"] == "observation") == published
 
 
-def test_area_csvs_list_the_area_targets_with_status(built: Built):
-    indicators = {i["indicator_id"]: i for i in rows(built.data / "songyuan-plan/data/indicators.csv")}
-    targets = rows(built.data / "songyuan-plan/data/targets.csv")
-    for area in rows(built.data / "songyuan-plan/data/action_areas.csv"):
-        table = rows(built.out / "downloads/areas" / f"area-{area['area_id']}.csv")
-        expected = {t["target_id"] for t in targets if indicators[t["indicator_id"]]["area_id"] == area["area_id"]}
-        assert {r["target_id"] for r in table} == expected
-        assert all(r["status_zh"] for r in table)
-    everything = rows(built.out / "downloads/targets.csv")
-    assert len(everything) == len(targets) + len(rows(built.data / "jilin-plan/data/targets.csv"))
+def test_area_and_plan_csvs_list_their_targets_with_status(built_synthetic):
+    everything = rows(built_synthetic.out / "downloads/targets.csv")
+    total = 0
+    for plan_id, package_dir in plan_packages(built_synthetic.data).items():
+        indicators = {i["indicator_id"]: i for i in table(package_dir, "indicators")}
+        targets = table(package_dir, "targets")
+        total += len(targets)
+        plan_rows = rows(built_synthetic.out / "downloads/plans" / plan_id / "targets.csv")
+        assert sorted(r["target_id"] for r in plan_rows) == sorted(t["target_id"] for t in targets)
+        assert sorted(r["target_id"] for r in everything if r["plan_id"] == plan_id) == sorted(
+            t["target_id"] for t in targets)
+        for area in table(package_dir, "action_areas"):
+            area_rows = rows(built_synthetic.out / "downloads/plans" / plan_id / "areas" / f"area-{area['area_id']}.csv")
+            expected = {t["target_id"] for t in targets if indicators[t["indicator_id"]]["area_id"] == area["area_id"]}
+            assert {r["target_id"] for r in area_rows} == expected, (plan_id, area["area_id"])
+            assert all(r["status_zh"] and r["plan_id"] == plan_id for r in area_rows)
+    assert len(everything) == total
+
+
+def test_derived_csvs_refuse_formula_text_but_keep_comparator_codes():
+    text = csv_bytes(("comparator", "note"), [{"comparator": "=", "note": "合成"}],
+                     unguarded=("comparator",)).decode("utf-8-sig")
+    assert text.splitlines() == ["comparator,note", "=,合成"]
+    with pytest.raises(FormulaCell):
+        csv_bytes(("comparator", "note"), [{"comparator": ">=", "note": '=HYPERLINK("http://x")'}],
+                  unguarded=("comparator",))
 
 
 # ---------------------------------------------------------------- safety and determinism
 
 
-def test_two_builds_of_the_same_data_are_byte_identical(built: Built, rebuilt: Path):
-    first, second = tree_bytes(built.out), tree_bytes(rebuilt)
+def test_two_builds_of_the_same_project_are_byte_identical(built_synthetic, copy_project, build_project, tmp_path):
+    again = build_project(copy_project(tmp_path / "project"), tmp_path)
+    first, second = tree_bytes(built_synthetic.out), tree_bytes(again.out)
     assert sorted(first) == sorted(second)
-    differing = [rel for rel in first if first[rel] != second[rel]]
-    assert differing == []
+    assert [rel for rel in first if first[rel] != second[rel]] == []
 
 
-def test_nothing_is_written_into_the_data_or_site_src(built: Built):
-    assert tree_hash(built.data) == built.before["data"]
-    assert tree_hash(SITE_SRC) == built.before["site_src"]
-    assert hashlib.sha256((REPO / "mkdocs.yml").read_bytes()).hexdigest() == built.before["mkdocs.yml"]
-    assert not list(built.out.parent.glob(".site.*")), "no staging or old site left beside the output"
+def test_nothing_is_written_into_the_project_or_beside_the_site(synthetic_project, build_project, tmp_path):
+    before = tree_hash(synthetic_project)
+    built = build_project(synthetic_project, tmp_path)
+    assert tree_hash(synthetic_project) == before
+    assert not list(tmp_path.glob(".site.*-*")), "no staging or old site left beside the output"
+    assert built.out.is_dir()
 
 
 class _ResourceLinks(HTMLParser):
@@ -235,88 +292,87 @@ class _ResourceLinks(HTMLParser):
                 self.urls.append(value)
 
 
-def test_no_page_loads_anything_from_another_host(built: Built):
+def test_no_page_loads_anything_from_another_host(built_synthetic):
     offenders = []
-    for page in built.out.rglob("*.html"):
+    for html in built_synthetic.out.rglob("*.html"):
         parser = _ResourceLinks()
-        parser.feed(page.read_text(encoding="utf-8"))
-        offenders += [(page.name, u) for u in parser.urls if re.match(r"(https?:)?//", u.strip())]
-    for sheet in built.out.rglob("*.css"):
-        offenders += [(sheet.name, u) for u in re.findall(r"url\(\s*['\"]?((?:https?:)?//[^)'\"]+)",
-                                                          sheet.read_text(encoding="utf-8"))]
-        offenders += [(sheet.name, u) for u in re.findall(r"@import\s+['\"]((?:https?:)?//[^'\"]+)",
-                                                          sheet.read_text(encoding="utf-8"))]
+        parser.feed(html.read_text(encoding="utf-8"))
+        offenders += [(html.name, u) for u in parser.urls if re.match(r"(https?:)?//", u.strip())]
+    for sheet in built_synthetic.out.rglob("*.css"):
+        text = sheet.read_text(encoding="utf-8")
+        offenders += [(sheet.name, u) for u in re.findall(r"url\(\s*['\"]?((?:https?:)?//[^)'\"]+)", text)]
+        offenders += [(sheet.name, u) for u in re.findall(r"@import\s+['\"]((?:https?:)?//[^'\"]+)", text)]
     assert offenders == []
 
 
-def test_generated_project_alone_reproduces_the_site(built: Built, tmp_path: Path):
-    project = tmp_path / "project"
-    shutil.copytree(built.build_dir, project, ignore=shutil.ignore_patterns(".cache"))
-    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
-    assert "docs_dir: docs" in config
-    proc = subprocess.run([str(BIN / "mkdocs"), "build", "-q", "-f", str(project / "mkdocs.yml")],
+def test_generated_project_alone_reproduces_the_site(built_synthetic, tmp_path):
+    project = tmp_path / "generated"
+    shutil.copytree(built_synthetic.build_dir, project, ignore=shutil.ignore_patterns(".cache"))
+    assert "docs_dir: docs" in (project / "mkdocs.yml").read_text(encoding="utf-8")
+    proc = subprocess.run([str(BIN / "mkdocs"), "build", "-q", "--strict", "-f", str(project / "mkdocs.yml")],
                           capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "SOURCE_DATE_EPOCH": str(site_epoch(built.data))})
+                          env={**os.environ, "SOURCE_DATE_EPOCH": str(site_epoch(built_synthetic.data))})
     assert proc.returncode == 0, proc.stderr
-    assert tree_bytes(project / "site") == tree_bytes(built.out)
+    site = tree_bytes(built_synthetic.out)
+    assert site.pop(".carbon-site")  # the marker the builder adds after MkDocs
+    assert tree_bytes(project / "site") == site
 
 
-def test_unchanged_rebuild_reuses_the_site_and_a_change_rebuilds_it(built: Built, tmp_path: Path):
-    data = copy_data(built.data, tmp_path)
+def test_unchanged_rebuild_reuses_the_site_and_a_change_rebuilds_it(synthetic_project, tmp_path):
+    config = synthetic_project / "carbon-site.toml"
     out, build_dir = tmp_path / "site", tmp_path / "build"
-    assert build(data, out, build_dir).exit_code == 0
+    assert build(config, out, build_dir).exit_code == 0
     first = tree_bytes(out)
 
-    again = build(data, out, build_dir)
+    again = build(config, out, build_dir)
     assert again.exit_code == 0 and "内容未变" in again.output
     assert tree_bytes(out) == first
 
     (out / "about/index.html").write_text("tampered", encoding="utf-8")
-    repaired = build(data, out, build_dir)
+    repaired = build(config, out, build_dir)
     assert repaired.exit_code == 0 and "内容未变" not in repaired.output
     assert tree_bytes(out) == first
 
-    indicators = data / "songyuan-plan/data/indicators.csv"
+    indicators = synthetic_project / "datapackages/songyuan-plan/data/indicators.csv"
     indicators.write_bytes(indicators.read_bytes().replace("充电站数量（合成）".encode(), "公共充电站数量（合成）".encode()))
-    changed = build(data, out, build_dir)
+    changed = build(config, out, build_dir)
     assert changed.exit_code == 0 and "内容未变" not in changed.output
-    assert "公共充电站数量（合成）" in (out / "indicators/charging-stations/index.html").read_text(encoding="utf-8")
+    html = (out / "plans" / HOME_PLAN / "indicators/charging-stations/index.html").read_text(encoding="utf-8")
+    assert "公共充电站数量（合成）" in html
+    other = (out / "plans/synthetic-second-city/indicators/charging-stations/index.html").read_text(encoding="utf-8")
+    assert "公共充电站数量（合成）" not in other, "the other city's indicator of the same id is not touched"
 
 
-# ---------------------------------------------------------------- the real data
-
-
-def test_real_data_builds(tmp_path: Path):
-    data = copy_data(REAL, tmp_path)
-    result = build(data, tmp_path / "site", tmp_path / "build")
-    assert result.exit_code == 0, result.output
-    out = tmp_path / "site"
-    areas = rows(data / "songyuan-plan/data/action_areas.csv")
-    assert len(areas) == 10
-    for area in areas:
-        assert (out / "areas" / area["area_id"] / "index.html").is_file()
-        assert (out / "downloads/areas" / f"area-{area['area_id']}.csv").is_file()
-    for package in ("songyuan-plan", "jilin-plan"):
-        for indicator in rows(data / package / "data/indicators.csv"):
-            assert (out / "indicators" / indicator["indicator_id"] / "index.html").is_file()
-            assert (out / "downloads/indicators" / f"{indicator['indicator_id']}.csv").is_file()
-
-
-def test_build_with_relative_paths_as_the_readme_runs_it(tmp_path: Path):
-    """`carbon-site build` from a working directory, with --out and --build-dir relative to it."""
-    data = copy_data(SYNTHETIC, tmp_path)
-    proc = subprocess.run([str(BIN / "carbon-site"), "build", "--data", "datapackages", "--out", "site",
-                           "--build-dir", "build"], cwd=tmp_path, capture_output=True, text=True, encoding="utf-8")
+def test_build_from_the_project_folder_with_no_options_as_the_readme_runs_it(synthetic_project):
+    """`carbon-site build` in the project: the config found in the working directory, site/ and build/ beside it."""
+    data_before = tree_hash(synthetic_project / "datapackages")
+    proc = subprocess.run([str(BIN / "carbon-site"), "build"], cwd=synthetic_project, capture_output=True,
+                          text=True, encoding="utf-8", timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert (tmp_path / "site" / "index.html").is_file()
-    assert (tmp_path / "site" / "search" / "search_index.json").is_file()
-    assert tree_hash(data) == tree_hash(copy_data(SYNTHETIC, tmp_path / "fresh"))  # the data untouched
+    assert (synthetic_project / "site" / "index.html").is_file()
+    assert (synthetic_project / "site" / "search" / "search_index.json").is_file()
+    assert (synthetic_project / "build" / "mkdocs.yml").is_file()
+    assert tree_hash(synthetic_project / "datapackages") == data_before
 
 
-def test_derived_csvs_refuse_formula_text_but_keep_comparator_codes():
-    from builder.publish import BuildFailed, table_csv
+# ---------------------------------------------------------------- the real project
 
-    text = table_csv(("comparator", "note"), [{"comparator": "=", "note": "合成"}]).decode("utf-8-sig")
-    assert text.splitlines() == ["comparator,note", "=,合成"]
-    with pytest.raises(BuildFailed):
-        table_csv(("comparator", "note"), [{"comparator": ">=", "note": '=HYPERLINK("http://x")'}])
+
+def _real_plans() -> dict[str, Path]:
+    return plan_packages(Path(__file__).resolve().parents[2] / "datapackages")
+
+
+def test_real_project_builds_every_plan_page_and_download(built_site):
+    real = _real_plans()
+    assert len(real) >= 2
+    home = "songyuan-carbon-peak-2023"
+    assert home in real
+    assert len(table(real[home], "action_areas")) == 10
+    for plan_id, package_dir in real.items():
+        assert page(built_site, "index.md" if plan_id == home else f"plans/{plan_id}/index.md").is_file(), plan_id
+        for area in table(package_dir, "action_areas"):
+            assert page(built_site, f"plans/{plan_id}/areas/{area['area_id']}.md").is_file()
+            assert (built_site / "downloads/plans" / plan_id / "areas" / f"area-{area['area_id']}.csv").is_file()
+        for indicator in table(package_dir, "indicators"):
+            assert page(built_site, f"plans/{plan_id}/indicators/{indicator['indicator_id']}.md").is_file()
+            assert (built_site / "downloads/plans" / plan_id / "indicators" / f"{indicator['indicator_id']}.csv").is_file()

@@ -1,10 +1,12 @@
-"""scripts/make_synthetic.py writes a valid data root that says everywhere it is synthetic."""
+"""scripts/make_synthetic.py writes a site project that validates clean, builds, and says
+everywhere that it is synthetic."""
 from __future__ import annotations
 
 import csv
 import json
 import subprocess
 import sys
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -13,7 +15,8 @@ from click.testing import CliRunner
 from builder.cli import main as carbon_site
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "make_synthetic.py"
-PACKAGES = ("songyuan-plan", "jilin-plan", "published-values")
+CITY, PROVINCE, VALUES = "city-plan", "province-plan", "published-values"
+PLAN_PACKAGES = (CITY, PROVINCE)
 
 
 def make_synthetic(out: Path, *args: str) -> subprocess.CompletedProcess:
@@ -26,60 +29,126 @@ def read_rows(path: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
+def table(project: Path, package: str, name: str) -> list[dict]:
+    return read_rows(project / "datapackages" / package / "data" / f"{name}.csv")
+
+
 def tree_bytes(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
             if p.is_file()}
 
 
-def test_generated_root_passes_validate(tmp_path):
-    root = tmp_path / "datapackages"
-    assert make_synthetic(root, "--indicators", "20", "--seed", "3").returncode == 0
+def test_generated_project_validates_without_a_problem(tmp_path):
+    project = tmp_path / "project"
+    made = make_synthetic(project, "--indicators", "20", "--seed", "3")
+    assert made.returncode == 0, made.stderr
 
-    result = CliRunner().invoke(carbon_site, ["validate", "--data", str(root)])
+    result = CliRunner().invoke(carbon_site, ["validate", "--config", str(project / "carbon-site.toml"),
+                                              "--format", "json"])
 
     assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["valid"], report["errors"], report["warnings"], report["problems"]) == (True, 0, 0, [])
+
+
+def test_generated_project_builds_with_a_page_for_every_indicator_of_both_plans(tmp_path):
+    project = tmp_path / "project"
+    make_synthetic(project, "--indicators", "20", "--seed", "3")
+    site = tmp_path / "site"
+
+    result = CliRunner().invoke(carbon_site, ["build", "--config", str(project / "carbon-site.toml"),
+                                              "--out", str(site), "--build-dir", str(tmp_path / "build"), "-q"])
+
+    assert result.exit_code == 0, result.output
+    assert (site / "index.html").is_file()
+    for package, plan_id in ((CITY, "synthetic-city"), (PROVINCE, "synthetic-province")):
+        for row in table(project, package, "indicators"):
+            page = site / "plans" / plan_id / "indicators" / row["indicator_id"] / "index.html"
+            assert page.is_file(), page
+    assert (site / "plans" / "synthetic-city" / "areas" / "10" / "index.html").is_file()
+    assert (site / "plans" / "synthetic-province" / "compare" / "index.html").is_file()
+    assert sorted(p.name for p in project.iterdir()) == ["carbon-site.toml", "datapackages"]
 
 
 def test_every_title_name_quote_and_source_says_synthetic(tmp_path):
-    root = tmp_path / "datapackages"
-    make_synthetic(root, "--indicators", "20")
+    project = tmp_path / "project"
+    make_synthetic(project, "--indicators", "20")
 
-    for package in PACKAGES:
-        descriptor = json.loads((root / package / "datapackage.json").read_text("utf-8"))
+    config = tomllib.loads((project / "carbon-site.toml").read_text("utf-8"))
+    assert "SYNTHETIC" in config["site"]["title"] and "合成" in config["site"]["description"]
+    assert config["contact"]["email"].endswith("@example.org")
+    for package in (*PLAN_PACKAGES, VALUES):
+        descriptor = json.loads((project / "datapackages" / package / "datapackage.json").read_text("utf-8"))
         assert "SYNTHETIC" in descriptor["title"] and "合成" in descriptor["title"]
-    for package in ("songyuan-plan", "jilin-plan"):
-        data = root / package / "data"
-        for row in read_rows(data / "indicators.csv"):
+        assert descriptor["name"] == package
+    for package in PLAN_PACKAGES:
+        for row in table(project, package, "indicators"):
             assert "合成" in row["name_zh"] and "SYNTHETIC" in row["name_en"], row
-        for row in read_rows(data / "targets.csv"):
+        for row in table(project, package, "targets"):
             assert "合成" in row["quote_zh"], row
-        for row in read_rows(data / "plans.csv"):
+        for row in table(project, package, "plans"):
             assert "合成" in row["title_zh"] and "SYNTHETIC" in row["title_en"], row
-    for row in read_rows(root / "published-values" / "data" / "sources.csv"):
+            assert row["jurisdiction_code"].startswith("99"), row  # no real division has code 99…
+    for row in table(project, VALUES, "sources"):
         assert row["publisher"] == "合成数据（非真实）"
         assert row["url"].startswith("https://example.org/synthetic/")
 
 
-def test_indicators_spread_over_ten_areas_with_fifteen_years_and_mixed_targets(tmp_path):
-    root = tmp_path / "datapackages"
-    make_synthetic(root, "--indicators", "100")
+def test_the_city_plan_answers_to_the_province_plan(tmp_path):
+    project = tmp_path / "project"
+    make_synthetic(project, "--indicators", "100")
 
-    indicators = read_rows(root / "songyuan-plan" / "data" / "indicators.csv")
-    jilin = read_rows(root / "jilin-plan" / "data" / "indicators.csv")
-    targets = read_rows(root / "songyuan-plan" / "data" / "targets.csv")
-    observations = read_rows(root / "published-values" / "data" / "observations.csv")
+    (city,) = table(project, CITY, "plans")
+    (province,) = table(project, PROVINCE, "plans")
+    assert (city["plan_id"], city["jurisdiction_level"], city["parent_plan_id"]) == (
+        "synthetic-city", "city", "synthetic-province")
+    assert (province["plan_id"], province["jurisdiction_level"], province["parent_plan_id"]) == (
+        "synthetic-province", "province", "")
+    assert city["jurisdiction_code"].endswith("00") and not city["jurisdiction_code"].endswith("0000")
+    assert province["jurisdiction_code"].endswith("0000")
+    config = tomllib.loads((project / "carbon-site.toml").read_text("utf-8"))
+    assert config["site"]["home"] == "synthetic-city"
+
+    units = {row["indicator_id"]: row["unit"] for row in table(project, PROVINCE, "indicators")}
+    linked = [row for row in table(project, CITY, "indicators") if row["comparable_indicator_id"]]
+    assert len(linked) == len(units) == 5
+    for row in linked:
+        assert units[row["comparable_indicator_id"]] == row["unit"], row
+    assert not any(row["comparable_indicator_id"] for row in table(project, PROVINCE, "indicators"))
+
+
+def test_indicators_spread_over_ten_areas_with_fifteen_years_and_mixed_targets(tmp_path):
+    project = tmp_path / "project"
+    make_synthetic(project, "--indicators", "100")
+
+    indicators = table(project, CITY, "indicators")
+    province = table(project, PROVINCE, "indicators")
+    targets = table(project, CITY, "targets")
+    observations = table(project, VALUES, "observations")
     assert len(indicators) == 100
-    assert jilin and all(row["indicator_id"].startswith("jl-") for row in jilin)
     per_area = Counter(row["area_id"] for row in indicators if row["area_id"])
     assert sorted(per_area) == sorted(str(a) for a in range(1, 11))
     assert max(per_area.values()) - min(per_area.values()) <= 1
-    years = Counter(row["indicator_id"] for row in observations)
+    years = Counter((row["plan_id"], row["indicator_id"]) for row in observations)
     assert set(years.values()) == {15}
-    assert len(years) == len(indicators) + len(jilin)
+    assert set(years) == ({("synthetic-city", row["indicator_id"]) for row in indicators}
+                          | {("synthetic-province", row["indicator_id"]) for row in province})
     per_indicator = Counter(row["indicator_id"] for row in targets)
     assert set(per_indicator.values()) == {1, 2}
     kinds = {row["kind"] for row in targets} | {row["comparator"] for row in targets}
     assert {"level", "reduction", "addition", "count", "deferred", "≈"} <= kinds
+
+
+def test_the_plan_text_holds_every_quote(tmp_path):
+    project = tmp_path / "project"
+    make_synthetic(project, "--indicators", "60")
+
+    for package in PLAN_PACKAGES:
+        (plan,) = table(project, package, "plans")
+        text = (project / "datapackages" / package / plan["source_text"]).read_text("utf-8")
+        quotes = [row["quote_zh"] for name in ("targets", "key_projects") for row in table(project, package, name)]
+        assert quotes
+        assert [q for q in quotes if q not in text] == []
 
 
 def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path):
@@ -88,7 +157,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path):
     make_synthetic(second, "--indicators", "20", "--seed", "7")
     make_synthetic(other, "--indicators", "20", "--seed", "8")
 
-    assert tree_bytes(first) == tree_bytes(second)
+    assert tree_bytes(first) and tree_bytes(first) == tree_bytes(second)
     assert tree_bytes(first) != tree_bytes(other)
 
 

@@ -75,7 +75,7 @@ def resource_path(package: str, resource: str) -> Path:
 @cache
 def rows(package: str, resource: str) -> tuple[dict[str, str], ...]:
     """The rows of one resource as dicts of strings (empty cell = "")."""
-    with open(resource_path(package, resource), encoding="utf-8", newline="") as fh:
+    with open(resource_path(package, resource), encoding="utf-8-sig", newline="") as fh:
         return tuple(csv.DictReader(fh))
 
 
@@ -584,7 +584,7 @@ def test_observations_reference_existing_plans_indicators_and_sources():
 
 
 def test_observations_start_with_the_plan_id_column():
-    with open(resource_path("published-values", "observations"), encoding="utf-8", newline="") as fh:
+    with open(resource_path("published-values", "observations"), encoding="utf-8-sig", newline="") as fh:
         header = next(csv.reader(fh))
     assert header[:2] == ["plan_id", "indicator_id"], header
 
@@ -601,13 +601,14 @@ def test_every_source_is_used_and_fully_cited():
 
 
 @pytest.mark.parametrize("package", ALL_PACKAGES)
-def test_csv_files_are_utf8_lf_with_the_declared_header(package):
+def test_csv_files_are_excel_csv_utf8_with_the_declared_header(package):
+    """Excel's own "CSV UTF-8": a BOM (so a double-click opens Chinese correctly) and CRLF line ends."""
     for res in descriptor(package)["resources"]:
         raw = (DATA / package / res["path"]).read_bytes()
-        assert not raw.startswith(b"\xef\xbb\xbf"), res["path"]
-        assert b"\r" not in raw, res["path"]
-        raw.decode("utf-8")
-        header = raw.split(b"\n", 1)[0].decode("utf-8").split(",")
+        assert raw.startswith(b"\xef\xbb\xbf"), res["path"]
+        assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b""), res["path"]
+        text = raw.decode("utf-8-sig")
+        header = text.split("\r\n", 1)[0].split(",")
         assert header == [f["name"] for f in res["schema"]["fields"]], res["path"]
 
 

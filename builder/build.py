@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from builder import cache, clock, progress, releases
@@ -30,9 +31,9 @@ from builder.generators import mkdocs as generator
 from builder.model import DataRoot
 from builder.problems import DataInvalid, Problem, problem
 from builder.rows import TargetRecord, target_records
-from builder.site import changelog, contexts, downloads, pages
+from builder.site import changelog, contexts, downloads, pages, share
 from builder.site.render import make_environment, render
-from builder.site.urls import CHANGELOG, DICTIONARY, DOWNLOADS, FEED, Urls
+from builder.site.urls import CHANGELOG, DICTIONARY, DOWNLOADS, FEED, Urls, page_url
 
 # (key passed to on_stage, what a maintainer sees)
 STAGES: tuple[tuple[str, str], ...] = (
@@ -159,8 +160,12 @@ def generate_project(config: SiteConfig, data_dir: Path, build_dir: Path, *,
 
 
 def validate(config: SiteConfig, data_dir: Path) -> tuple[DataRoot | None, list[Problem]]:
-    """The data and every problem with it, including the config's references into it."""
-    result = validate_data_root(data_dir)
+    """The data and every problem with it, including the config's references into it.
+
+    Dates in the data are checked against the real date today (a source cannot be read in the
+    future); that only ever lets more data pass as time goes on, never less.
+    """
+    result = validate_data_root(data_dir, date.today())
     problems = list(result.problems)
     if result.data is not None and config.file is not None:
         problems += check_against_data(config, [p.plan_id for p in result.data.plans])
@@ -217,7 +222,19 @@ def _render_project(config: SiteConfig, data: DataRoot, data_dir: Path, warnings
     files = downloads.download_files(data, assessments, urls, stamp, release.version)
     generated = {f.path: f.content for f in files}
     generated["downloads/SHA256SUMS.txt"] = downloads.checksums(files)
-    generated[FEED] = changelog.atom_feed(info.title, changes.releases, changelog.site_id(info.title), "changelog/")
+    generated[FEED] = changelog.atom_feed(info.title, changes.releases, changelog.site_id(info.title),
+                                          page_url(CHANGELOG))
+    images: dict[str, dict] = {}
+    for plan in data.plans:
+        for indicator in plan.indicators:
+            view = site.chart(plan, indicator)
+            if view.spec_json is None:
+                continue
+            card = site.share(plan, indicator)
+            generated[card.embed_path] = share.embed_page(view, card, info.title)
+            if config.chart_images:
+                images[card.image_path] = share.image_spec(view.spec_json, card, info.title)
+    generated.update(cache.cached_images(build_dir, images, share.render_png))
     listing = downloads.downloads_page(data, files, config.maintainer, release.version, release.data_hash)
     rendered[DOWNLOADS] = render(env, "downloads.md.j2", listing)
     rendered[DICTIONARY] = render(env, "dictionary.md.j2", replace(listing, page_path=DICTIONARY))
@@ -289,7 +306,8 @@ def site_info(config: SiteConfig, data: DataRoot, urls: Urls, as_of, release: re
     plans = tuple(contexts.NavLink(f"{p.plan.jurisdiction_zh}：{p.plan.title_zh}", urls.plan_home(p.plan_id))
                   for p in data.plans)
     return contexts.SiteInfo(config.title or "碳达峰实施方案公开数据", config.description, config.maintainer, contact,
-                             config.portal, plans, as_of.isoformat(), release.version, CHANGELOG)
+                             config.portal, plans, as_of.isoformat(), release.version, CHANGELOG,
+                             config.chart_images)
 
 
 def footer_html(info: contexts.SiteInfo) -> str:

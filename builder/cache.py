@@ -204,3 +204,52 @@ def vega_bundle(build_dir: Path) -> bytes:
         except OSError:  # a read-only home directory only costs the next build the 1.3 s
             pass
     return content
+
+
+# --- share images ------------------------------------------------------------------------------------------
+SHARE_DIR = "share"  # inside the build's cache: one PNG per image, named by the sha256 of its spec
+
+
+def cached_images(build_dir: Path, specs: Mapping[str, dict], render: Callable[[dict], bytes]) -> dict[str, bytes]:
+    """Each image (path → spec) from the cache where the same spec was drawn before, else drawn (in parallel).
+
+    An image is keyed by its spec and the renderer's version, so a changed chart, title or
+    tool is drawn again; images no spec names any more are removed from the cache.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    folder = build_dir / CACHE_DIR / SHARE_DIR
+    salt = f"{CACHE_FORMAT}|vl-convert-python=={_version('vl-convert-python')}|".encode("utf-8")
+    keys = {path: hashlib.sha256(salt + json.dumps(spec, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+            for path, spec in specs.items()}
+    images: dict[str, bytes] = {}
+    missing = []
+    for path, key in keys.items():
+        try:
+            content = (folder / f"{key}.png").read_bytes()
+        except OSError:
+            missing.append(path)
+            continue
+        if content.startswith(b"\x89PNG"):
+            images[path] = content
+        else:
+            missing.append(path)
+    if missing:
+        workers = max(1, min(len(missing) // 8, os.cpu_count() or 1))
+        if workers > 1:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                drawn = list(pool.map(render, [specs[p] for p in missing], chunksize=4))
+        else:
+            drawn = [render(specs[p]) for p in missing]
+        for path, content in zip(missing, drawn):
+            images[path] = content
+            try:
+                write_atomically(folder / f"{keys[path]}.png", content)
+            except OSError:
+                pass
+    wanted = {f"{key}.png" for key in keys.values()}
+    if folder.is_dir():
+        for stale in folder.iterdir():
+            if stale.name not in wanted:
+                stale.unlink(missing_ok=True)
+    return images

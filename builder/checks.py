@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
+from datetime import date
 from pathlib import Path
 
 from builder import plantext
@@ -39,18 +40,25 @@ class ValidationResult:
         return any(p.is_error for p in self.problems)
 
 
-def validate_data_root(data_dir: Path) -> ValidationResult:
-    """Load a data directory and, if it could be read, run every cross-resource check."""
+def validate_data_root(data_dir: Path, today: date | None = None) -> ValidationResult:
+    """Load a data directory and run every cross-resource check on what could be read.
+
+    The checks run even when loading found errors (on the rows that could be read), so one
+    run reports every problem, whatever its kind. today: the real date, for dates that cannot
+    be in the future (None: no such check).
+    """
     data, problems = load_data_root(Path(data_dir))
     if data is not None:
-        problems = problems + list(run_checks(data))
+        problems = problems + list(run_checks(data, today))
     return ValidationResult(data, problems)
 
 
-def run_checks(data: DataRoot) -> Iterator[Problem]:
+def run_checks(data: DataRoot, today: date | None = None) -> Iterator[Problem]:
     """Every rule, in a fixed order."""
     for check in CHECKS:
         yield from check(data)
+    if today is not None:
+        yield from check_source_dates(data, today)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -116,7 +124,7 @@ def check_plans(data: DataRoot) -> Iterator[Problem]:
     for plan in data.plans:
         record = plan.plan
         parent = record.parent_plan_id
-        if parent is not None and data.plan(parent) is None:
+        if parent is not None and data.plan(parent) is None and not data.unreadable:
             yield problem("unknown-plan", f"上级规划“{parent}”不在数据目录中{did_you_mean(parent, ids)}",
                           **at(data, record, "plans", "parent_plan_id"))
         elif parent is not None:
@@ -151,8 +159,8 @@ def check_indicator_units(data: DataRoot) -> Iterator[Problem]:
                 yield problem("comparable-without-parent", f"指标“{ind.indicator_id}”填写了可比指标“{other_id}”，"
                               f"但规划 {plan.plan_id} 没有上级规划（parent_plan_id 为空）", **where)
                 continue
-            if parent is None:
-                continue  # the unknown parent is reported by check_plans
+            if parent is None or not data.complete(parent.name, "indicators"):
+                continue  # an unknown parent is reported by check_plans; an unread row may hold the id
             other = parent.indicator(other_id)
             if other is None:
                 yield problem("unknown-indicator", f"可比指标“{other_id}”不在上级规划 {parent.plan_id} 的 indicators 中"
@@ -183,15 +191,15 @@ def check_observations(data: DataRoot) -> Iterator[Problem]:
             return at(data, obs, "observations", field)
         plan = data.plan(obs.plan_id)
         indicator = plan.indicator(obs.indicator_id) if plan else None
-        if plan is None:
+        if plan is None and not data.unreadable:
             yield problem("unknown-plan", f"规划“{obs.plan_id}”不在数据目录中{did_you_mean(obs.plan_id, plan_ids)}",
                           **where("plan_id"))
-        elif indicator is None:
+        elif plan is not None and indicator is None and data.complete(plan.name, "indicators"):
             yield problem("unknown-indicator", f"指标“{obs.indicator_id}”不在规划 {plan.plan_id} 的 indicators 中"
                           f"{did_you_mean(obs.indicator_id, (i.indicator_id for i in plan.indicators))}",
                           **where("indicator_id"))
         source = data.source(obs.source_id)
-        if source is None:
+        if source is None and data.complete(data.values.package.folder, "sources"):
             yield problem("unknown-source", f"来源“{obs.source_id}”不在 sources 中"
                           f"{did_you_mean(obs.source_id, (s.source_id for s in data.sources))}", **where("source_id"))
         if obs.year < FIRST_YEAR or (latest is not None and obs.year > latest + 1):
@@ -290,6 +298,8 @@ def check_quotes(data: DataRoot) -> Iterator[Problem]:
 def check_task_departments(data: DataRoot) -> Iterator[Problem]:
     """A task whose text names responsible units lists them, with exactly one lead."""
     for plan in data.plans:
+        if not data.complete(plan.name, "task_departments"):
+            continue  # a left-out row may hold the unit or the lead
         by_task: dict[int, list] = {}
         for td in plan.task_departments:
             by_task.setdefault(td.task_id, []).append(td)
@@ -314,7 +324,8 @@ def check_key_projects(data: DataRoot) -> Iterator[Problem]:
     for plan in data.plans:
         for kp in plan.key_projects:
             where = at(data, kp, "key_projects", "status_source_id")
-            if kp.status_source_id is not None and data.source(kp.status_source_id) is None:
+            sources_read = data.values is not None and data.complete(data.values.package.folder, "sources")
+            if kp.status_source_id is not None and data.source(kp.status_source_id) is None and sources_read:
                 yield problem("unknown-source", f"来源“{kp.status_source_id}”不在公开数值数据包的 sources 中"
                               f"{did_you_mean(kp.status_source_id, (s.source_id for s in data.sources))}", **where)
             if kp.status != "unknown" and kp.status_source_id is None:
@@ -340,5 +351,80 @@ def check_formula_injection(data: DataRoot) -> Iterator[Problem]:
                           **at(data, record, resource, f.name))
 
 
+def check_source_dates(data: DataRoot, today: date) -> Iterator[Problem]:
+    """A source cannot be published or read after today, nor read before it was published."""
+    for source in data.sources:
+        if source.date > today:
+            yield problem("source-date-future", f"来源“{source.source_id}”的发布日期 {source.date.isoformat()} "
+                          f"晚于今天（{today.isoformat()}）", **at(data, source, "sources", "date"))
+        if source.accessed > today:
+            yield problem("accessed-future", f"来源“{source.source_id}”的查阅日期 {source.accessed.isoformat()} "
+                          f"晚于今天（{today.isoformat()}）", **at(data, source, "sources", "accessed"))
+        elif source.accessed < source.date:
+            yield problem("accessed-before-published", f"来源“{source.source_id}”的查阅日期 {source.accessed.isoformat()}"
+                          f" 早于发布日期 {source.date.isoformat()}", **at(data, source, "sources", "accessed"))
+    for obs in data.observations:
+        if obs.year > today.year:
+            yield problem("implausible-year", f"年份 {obs.year} 还没有到（今天是 {today.isoformat()}），不可能已有这一年的数值",
+                          **at(data, obs, "observations", "year"))
+
+
+def check_unused_sources(data: DataRoot) -> Iterator[Problem]:
+    """Every source backs a published value or a project's status."""
+    if data.values is None or not data.complete(data.values.package.folder, "observations") or any(
+            not data.complete(p.name, "key_projects") for p in data.plans):
+        return
+    used = {o.source_id for o in data.observations} | {kp.status_source_id for p in data.plans for kp in p.key_projects}
+    for source in data.sources:
+        if source.source_id not in used:
+            yield problem("unused-source", f"来源“{source.source_id}”（{source.title[:30]}）没有被任何公开数值或项目引用",
+                          **at(data, source, "sources", "source_id"))
+
+
+SCALES = (10, 100, 1000)
+
+
+def _scale_off(value: float, reference: float) -> int | None:
+    """The power of ten (10, 100, 1000, or their inverses as negatives) value is off from reference by, if any."""
+    if value <= 0 or reference <= 0:
+        return None
+    ratio = value / reference
+    if 0.5 <= ratio <= 2:
+        return None
+    for factor in SCALES:
+        if 0.7 <= ratio * factor <= 1.43:
+            return -factor  # the value is factor times too small
+        if 0.7 <= ratio / factor <= 1.43:
+            return factor
+    return None
+
+
+def check_value_scale(data: DataRoot) -> Iterator[Problem]:
+    """A published value about 10, 100 or 1000 times off its indicator's targets, base or neighbouring years."""
+    for obs in data.observations:
+        plan = data.plan(obs.plan_id)
+        indicator = plan.indicator(obs.indicator_id) if plan else None
+        if indicator is None:
+            continue
+        targets = plan.targets_for(indicator.indicator_id)
+        if any(t.kind == "count" for t in targets):
+            continue  # counts grow from small numbers: a tenfold rise is not a mistake
+        references = [(t.target_value, f"{t.target_year or ''} 年目标值") for t in targets
+                      if t.kind == "level" and t.target_value]
+        references += [(t.baseline_value, f"{t.baseline_year} 年基准值") for t in targets if t.baseline_value]
+        references += [(o.value, f"{o.year} 年的公开数值") for o in data.observations_for(indicator.key)
+                       if o is not obs and abs(o.year - obs.year) <= 3]
+        offs = [(_scale_off(obs.value, value), value, label) for value, label in references]
+        if any(off is None for off, _, _ in offs) or not offs:
+            continue  # of the same order as at least one reference
+        off, value, label = next((o for o in offs if o[0] is not None), (None, None, None))
+        if off is None:
+            continue
+        how = f"约为其 1/{-off}" if off < 0 else f"约为其 {off} 倍"
+        yield problem("value-scale", f"{obs.indicator_id} {obs.year} 年的数值 {number(obs.value)} 与{label} {number(value)} "
+                      f"相比{how}，单位或小数点可能有误", **at(data, obs, "observations", "value"))
+
+
 CHECKS = (check_plans, check_indicator_units, check_indicator_areas, check_observations, check_targets,
-          check_quotes, check_task_departments, check_key_projects, check_formula_injection)
+          check_quotes, check_task_departments, check_key_projects, check_formula_injection, check_unused_sources,
+          check_value_scale)

@@ -54,14 +54,6 @@ def epoch_seconds(day: date) -> int:
     return int(datetime.combine(day, datetime.min.time(), timezone.utc).timestamp())
 
 
-def today(source_date_epoch: str | None, clock_today: date) -> date:
-    """What validation takes as today: SOURCE_DATE_EPOCH's date if given and usable, else the clock's date."""
-    try:
-        return parse_epoch(source_date_epoch) or clock_today
-    except BadEpoch:
-        return clock_today
-
-
 def stamp(data: DataRoot, source_date_epoch: str | None = None) -> int:
     """The build's timestamp in seconds: SOURCE_DATE_EPOCH itself when given, else midnight UTC of ``as_of``."""
     if parse_epoch(source_date_epoch) is not None:

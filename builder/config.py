@@ -8,6 +8,7 @@ Relative paths in the file are relative to the file's own folder (the project ro
 """
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Callable
@@ -106,13 +107,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("contact.email", str, "", "纠错邮箱", '"opendata@example.gov.cn"', check=_email),
     Option("contact.phone", str, "", "纠错电话", '"0438-1234567"', check=_phone),
     Option("contact.url", str, "", "纠错表单或留言页面的网址（http/https）", '"https://example.gov.cn/feedback"', check=_url),
+    Option("share.chart_images", bool, False, "为每张图表生成分享图片（PNG），微信等分享卡片显示该图；每张图约需 0.4 秒，"
+           "构建时只重新生成有变化的图", "true"),
     Option("build.out", str, "site", "网站输出目录（命令行 --out 优先）", '"site"', check=_relative_path),
     Option("build.dir", str, "build", "生成的 MkDocs 项目和缓存所在目录（命令行 --build-dir 优先）", '"build"',
            check=_relative_path),
     Option("redirects", dict, {}, "旧网址 → 新位置：旧网址写读者用过的相对网址（如 \"areas/1/\"），新位置写网站中的页面（.md）"
            "或下载文件路径；让已经分享出去的链接继续有效", '{ "areas/1/" = "plans/p/areas/1.md" }', check=_redirects),
 )
-TABLES = ("site", "contact", "build", "redirects")
+TABLES = ("site", "contact", "share", "build", "redirects")
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,7 @@ class SiteConfig:
     overrides: Path = Path("site_src")
     mkdocs: Path | None = None  # MkDocs settings merged over the defaults, if any
     contact: Contact = Contact()
+    chart_images: bool = False  # a share image (PNG) per chart, for WeChat and other share cards
     out: Path = Path("site")
     build_dir: Path = Path("build")
     redirects: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (old URL, new page or file)
@@ -239,7 +243,7 @@ def parse_config(values: dict, text: str, root: Path, report: Report, shown: str
                            f"{option.example}）", **where)
             found[option.key] = option.default
             continue
-        if not isinstance(value, option.type) or isinstance(value, bool):
+        if not isinstance(value, option.type) or (isinstance(value, bool) and option.type is not bool):
             report.add("config-type", f"{option.key} 应为{_TYPE_NAMES[option.type]}，实际是{_type_zh(value)}“{_shown(value)}”",
                        **where)
             found[option.key] = option.default
@@ -261,7 +265,8 @@ def parse_config(values: dict, text: str, root: Path, report: Report, shown: str
         home=str(found["site.home"] or PORTAL), languages=tuple(found["site.languages"] or ("zh",)),
         data=Path(str(found["site.data"])), maintainer=str(found["site.maintainer"] or ""),
         overrides=Path(str(found["site.overrides"])), mkdocs=Path(str(mkdocs)) if mkdocs else None,
-        contact=contact, out=Path(str(found["build.out"])), build_dir=Path(str(found["build.dir"])),
+        contact=contact, chart_images=bool(found["share.chart_images"]), out=Path(str(found["build.out"])),
+        build_dir=Path(str(found["build.dir"])),
         redirects=tuple(sorted((str(k), str(v)) for k, v in (found["redirects"] or {}).items())))
 
 
@@ -289,7 +294,8 @@ def redirect_problem(old: str, new: str) -> str | None:
     return None
 
 
-_TYPE_NAMES = {str: "文字（用英文双引号括起来）", list: "列表（[ … ]）", dict: "表（{ … } 或 [表名]）"}
+_TYPE_NAMES = {str: "文字（用英文双引号括起来）", list: "列表（[ … ]）", dict: "表（{ … } 或 [表名]）",
+               bool: "true 或 false（不加引号）"}
 
 
 def _type_zh(value: object) -> str:
@@ -361,7 +367,7 @@ def options_markdown() -> str:
     """The README's table of configuration keys, from OPTIONS."""
     rows = ["| 键 | 类型 | 默认值 | 说明 |", "| --- | --- | --- | --- |"]
     for option in OPTIONS:
-        kind = {str: "文字", list: "列表", dict: "表"}[option.type]
-        default = "（必填）" if option.default is None else f"`{option.default!r}`".replace("'", '"')
+        kind = {str: "文字", list: "列表", dict: "表", bool: "真假"}[option.type]
+        default = "（必填）" if option.default is None else f"`{json.dumps(option.default, ensure_ascii=False)}`"
         rows.append(f"| `{option.key}` | {kind} | {default} | {option.description} |")
     return "\n".join(rows)

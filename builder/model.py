@@ -350,6 +350,13 @@ class DataRoot:
     plans: tuple[PlanPackage, ...]
     values: ValuesPackage | None = None
     packages: tuple[Package, ...] = ()  # every package, by folder
+    # What could not be read when the data has errors (a model with errors is only ever checked, never built):
+    incomplete: frozenset[tuple[str, str]] = frozenset()  # (package folder, resource) with rows left out
+    unreadable: bool = False  # a whole package could not be read, so any id may belong to it
+
+    def complete(self, folder: str, resource: str) -> bool:
+        """Whether every row of a resource was read (so an id missing from it is really missing)."""
+        return not self.unreadable and (folder, resource) not in self.incomplete
 
     @property
     def observations(self) -> tuple[Observation, ...]:

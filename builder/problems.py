@@ -130,6 +130,9 @@ CATALOGUE: dict[str, CodeInfo] = {
     "encoding-invalid": CodeInfo(
         "文件编码无法识别", "文件既不是 UTF-8，也不是 GBK，无法读取其中的文字。",
         "用 Excel 另存为“CSV UTF-8（逗号分隔）(*.csv)”，或在文本编辑器中以 UTF-8 编码保存"),
+    "encoding-mojibake": CodeInfo(
+        "乱码", "文字是乱码：UTF-8 编码的中文被当作 GBK（或西文编码）打开后又保存了，或含有表示丢失文字的替换字符 �。",
+        "不要在乱码上修改：从版本库恢复该文件的上一版，再用 Excel 或 WPS 打开并另存为“CSV UTF-8（逗号分隔）”"),
     "control-character": CodeInfo(
         "单元格中有控制字符", "文字中含有不可见的控制字符（如空字符、退格、ESC 或 C1 控制符），它们会破坏网页、下载文件或终端显示。",
         "删除该控制字符：在 Excel 中可用 =CLEAN() 清理后粘贴为数值，或在文本编辑器中显示不可见字符后删除"),
@@ -161,7 +164,7 @@ CATALOGUE: dict[str, CodeInfo] = {
         "按字段类型填写：数字用阿拉伯数字且不带单位，日期写成 YYYY-MM-DD，是否写 true 或 false"),
     "cell-constraint": CodeInfo(
         "单元格不符合约束", "单元格的值违反了字段的约束（必填、允许的取值、格式、最小值或最大值等）。",
-        "按提示修改该单元格，使其满足 datapackage.json 中该字段的约束"),
+        "按消息写明的要求改正：必填的要填写，取值要从列出的几个中选，数值要在允许范围内，标识只用小写字母、数字和连字符"),
     "duplicate-key": CodeInfo(
         "主键重复", "两行的主键（标识列）相同，每行的主键必须唯一。",
         "修改其中一行的标识，或删除重复的行"),
@@ -251,6 +254,21 @@ CATALOGUE: dict[str, CodeInfo] = {
     "quote-not-found": _warning(
         "引文在原文中找不到", "原文引文在该规划的原文转录件中找不到（忽略空白和全角半角差别），网站无法在标注版原文中标出它。",
         "从原文转录件中逐字复制引文；如果原文转录件有错，请核对后修正转录件"),
+    "value-scale": _warning(
+        "数值的数量级可疑", "公开数值与该指标的目标值、基准值或相邻年份的数值相差约 10、100 或 1000 倍，常见原因是单位换算错误（如把 8.3% 写成 0.083）。",
+        "核对来源原文中的数值和单位：比重填百分数本身（8.3% 填 8.3），万吨、万千瓦等按指标的单位换算后再填"),
+    "source-date-future": CodeInfo(
+        "来源日期在未来", "来源的发布日期晚于今天，不可能已经发布。",
+        "核对 sources.csv 的 date，按 YYYY-MM-DD 填写来源实际的发布日期"),
+    "accessed-future": CodeInfo(
+        "查阅日期在未来", "来源的查阅日期（accessed）晚于今天。",
+        "accessed 填写实际打开、核对该来源的日期，按 YYYY-MM-DD 填写"),
+    "accessed-before-published": CodeInfo(
+        "查阅日期早于发布日期", "来源的查阅日期早于它的发布日期，不可能在发布前查阅。",
+        "核对 date（发布日期）和 accessed（查阅日期），两者可能填反了"),
+    "unused-source": _warning(
+        "来源没有被使用", "sources.csv 中的这个来源没有被任何公开数值或重点项目引用。",
+        "删除这一行，或在 observations.csv 中补上引用它的数值；如果是拼写不同，改成一致的 source_id"),
     "task-without-department": CodeInfo(
         "任务没有责任单位", "原文写明了责任单位（responsibility_zh 不为空）的任务，在 task_departments 中至少要有一个责任单位。",
         "在 task_departments.csv 中为该任务添加责任单位（原文括号中的单位，第一个为牵头单位）"),

@@ -138,6 +138,8 @@ def project_files(spec: SiteSpec, build_dir: Path) -> dict[str, bytes]:
     config = merge(config, spec.settings)
     config = {"site_name": _html(spec.title), "site_description": _html(spec.description), "docs_dir": "docs",
               "site_dir": "site", **config}
+    # Pages are files (x.html), not folders (x/): the site also works opened from disk or a zip.
+    config["use_directory_urls"] = False
     config["nav"] = _nav(spec.nav)
     config["not_in_nav"] = "".join(f"/{path.lstrip('/')}\n" for path in spec.hidden)
     if spec.footer_html:

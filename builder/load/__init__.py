@@ -39,14 +39,19 @@ def join_display(*parts: str) -> str:
 
 
 def load_data_root(data_dir: Path) -> tuple[DataRoot | None, list[Problem]]:
-    """Read every package under data_dir; the model is None when any error was found."""
+    """Read every package under data_dir: the model and every problem found.
+
+    When there are errors the model holds what could be read (rows with errors left out, and
+    what is missing noted in its ``incomplete``), so later checks can still report every other
+    problem in the same run; nothing may be built from it. None only when there is no data root.
+    """
     data_dir = Path(data_dir)
     report = Report()
     if not data_dir.is_dir():
         report.add("data-dir-missing", f"数据目录“{shown(str(data_dir))}”不存在或不是目录", file=str(data_dir))
         return None, report.problems
     root = _RootLoader(data_dir, report).load()
-    return (None if report.has_errors else root), report.problems
+    return root, report.problems
 
 
 class _RootLoader:
@@ -56,11 +61,14 @@ class _RootLoader:
         self.data_dir = data_dir
         self.prefix = display_prefix(data_dir)
         self.report = report
+        self.incomplete: set[tuple[str, str]] = set()  # (package folder, resource) with rows left out
+        self.unreadable = False  # a package could not be read at all
 
     def add(self, code: str, message: str, **where) -> None:
         self.report.add(code, message, **where)
 
-    def load(self) -> DataRoot | None:
+    def load(self) -> DataRoot:
+        """Every package that can be read, with what could not be noted in the model's ``incomplete``."""
         plans: list[PlanPackage] = []
         values: list[ValuesPackage] = []
         packages: list[Package] = []
@@ -70,12 +78,14 @@ class _RootLoader:
             display = join_display(self.prefix, shown(entry.name))
             if CONTROL.search(entry.name):
                 self.add("path-control-character", f"文件夹名“{shown(entry.name)}”中含有控制字符", file=display)
+                self.unreadable = True
                 continue
             if not (entry / "datapackage.json").exists() and not (entry / "datapackage.json").is_symlink():
                 self.no_descriptor(entry, display)
                 continue
             loaded = self.load_package(entry, display)
             if loaded is None:
+                self.unreadable = True
                 continue
             packages.append(loaded.package)
             (plans if isinstance(loaded, PlanPackage) else values).append(loaded)
@@ -87,10 +97,9 @@ class _RootLoader:
             self.add("package-missing", "数据目录中没有规划数据包（含 plans 表的数据包）",
                      file=self.prefix or str(self.data_dir), hint=hint)
         self.check_unique(plans, values, packages)
-        if self.report.has_errors:
-            return None
         return DataRoot(plans=order_plans(plans), values=values[0] if values else None,
-                        packages=tuple(sorted(packages, key=lambda p: p.folder)))
+                        packages=tuple(sorted(packages, key=lambda p: p.folder)),
+                        incomplete=frozenset(self.incomplete), unreadable=self.unreadable)
 
     def no_descriptor(self, entry: Path, display: str) -> None:
         """A folder without datapackage.json: a package that lost it, or not a package at all."""
@@ -104,9 +113,8 @@ class _RootLoader:
 
     # --- one package ----------------------------------------------------------------------------
     def load_package(self, pkg_dir: Path, display: str) -> PlanPackage | ValuesPackage | None:
-        """The package in pkg_dir, or None when it has errors (all of them reported)."""
+        """The package in pkg_dir, with the rows that could be read; None when it cannot be read at all."""
         reader = PackageReader(self.report, pkg_dir, display)
-        errors_before = self.report.error_count
         parsed = reader.read_descriptor()
         if parsed is None:
             return None
@@ -120,18 +128,18 @@ class _RootLoader:
             table = reader.read_table(res, text)
             if table is not None:
                 tables[name] = table
+        reader.incomplete.update(name for name in expected if name not in tables)
         reader.validate_tables(tables)
         furniture = self.furniture(descriptor, reader.descriptor_file, text) if kind == "plan" else Furniture()
         self.read_readme(reader)
-        if self.report.error_count > errors_before:
-            return None
         if kind == "values":
             objects = {name: reader.build_objects(table) for name, table in tables.items()}
-            if self.report.error_count > errors_before:
-                return None
-            return ValuesPackage(self.package(reader, descriptor, kind), tuple(objects["observations"]),
-                                 tuple(objects["sources"]))
-        return self.plan_package(reader, descriptor, tables, furniture, errors_before)
+            self.incomplete.update((reader.folder, name) for name in reader.incomplete)
+            return ValuesPackage(self.package(reader, descriptor, kind), tuple(objects.get("observations", ())),
+                                 tuple(objects.get("sources", ())))
+        found = self.plan_package(reader, descriptor, tables, furniture)
+        self.incomplete.update((reader.folder, name) for name in reader.incomplete)
+        return found
 
     def kind_of(self, descriptor: dict, file: str) -> tuple[str | None, tuple[str, ...]]:
         """Whether a descriptor describes a plan package or the published values, from its resources."""
@@ -203,14 +211,15 @@ class _RootLoader:
                        resources=dict(reader.resource_paths))
 
     def plan_package(self, reader: PackageReader, descriptor: dict, tables: dict[str, Table],
-                     furniture: Furniture, errors_before: int) -> PlanPackage | None:
-        """The plan package: its one plan, then every table's records filled with the plan's id."""
-        plans = reader.build_objects(tables["plans"])
-        if self.report.error_count > errors_before:
+                     furniture: Furniture) -> PlanPackage | None:
+        """The plan package: its one plan, then every table's readable records filled with the plan's id."""
+        if "plans" not in tables:
             return None
+        plans = reader.build_objects(tables["plans"])
         if len(plans) != 1:
-            self.add("plan-count", f"plans 表应正好有一行，现在有 {len(plans)} 行", file=tables["plans"].file,
-                     row=plans[1].row if len(plans) > 1 else None)
+            if not tables["plans"].bad_rows:
+                self.add("plan-count", f"plans 表应正好有一行，现在有 {len(plans)} 行", file=tables["plans"].file,
+                         row=plans[1].row if len(plans) > 1 else None)
             return None
         plan = plans[0]
         filled = {"plan_id": plan.plan_id}
@@ -224,14 +233,15 @@ class _RootLoader:
             if read is not None:
                 text, data = read
                 reader.files[plan.source_text] = data
-        if self.report.error_count > errors_before:
-            return None
+            else:
+                reader.incomplete.add("source_text")
         return PlanPackage(
             package=self.package(reader, descriptor, "plan"), plan=plan,
-            areas=tuple(objects["action_areas"]), tasks=tuple(objects["tasks"]),
-            departments=tuple(objects["departments"]), task_departments=tuple(objects["task_departments"]),
-            indicators=tuple(objects["indicators"]), targets=tuple(objects["targets"]),
-            key_projects=tuple(objects["key_projects"]), text=text, furniture=furniture)
+            areas=tuple(objects.get("action_areas", ())), tasks=tuple(objects.get("tasks", ())),
+            departments=tuple(objects.get("departments", ())),
+            task_departments=tuple(objects.get("task_departments", ())),
+            indicators=tuple(objects.get("indicators", ())), targets=tuple(objects.get("targets", ())),
+            key_projects=tuple(objects.get("key_projects", ())), text=text, furniture=furniture)
 
     # --- across packages ------------------------------------------------------------------------
     def check_unique(self, plans: list[PlanPackage], values: list[ValuesPackage], packages: list[Package]) -> None:

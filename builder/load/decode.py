@@ -65,3 +65,58 @@ def first_control(text: str, *, cell: bool = False) -> tuple[int, str] | None:
     if match is None:
         return None
     return text.count("\n", 0, match.start()) + 1, match.group()
+
+
+@dataclass(frozen=True)
+class Mojibake:
+    """Text that was UTF-8 read in another encoding and saved again: what it likely was, if recoverable."""
+
+    codec: str  # the encoding it was wrongly read as: "gbk", "cp1252"; "" for replacement characters
+    original: str | None  # the text it was, when every character comes back exactly; None when some are lost
+
+    def message(self, cell: str) -> str:
+        shown = visible(cell[:24]) + ("…" if len(cell) > 24 else "")
+        if not self.codec:
+            return (f"“{shown}”含有替换字符 �：文件曾被以错误的编码打开并保存，原来的文字已经丢失")
+        wrong = "GBK（ANSI）" if self.codec == "gbk" else "西文编码"
+        if self.original is not None:
+            return (f"“{shown}”是乱码：原来的 UTF-8 文字被当作{wrong}打开后又保存了，"
+                    f"原文应为“{visible(self.original[:24])}{'…' if len(self.original) > 24 else ''}”")
+        return f"“{shown}”是乱码：原来的 UTF-8 文字被当作{wrong}打开后又保存了，部分文字已经丢失"
+
+    def hint(self, file: str) -> str:
+        return (f"不要在乱码上修改：从版本库恢复这个文件的上一版（如 git checkout -- {file}），再用 Excel 或 WPS 打开，"
+                "另存为“CSV UTF-8（逗号分隔）”；本项目的 CSV 带有 BOM，双击打开时不会再乱码")
+
+
+def mojibake(text: str) -> Mojibake | None:
+    """Whether a cell is mojibake: UTF-8 Chinese read as GBK (or a Western code page) and saved again.
+
+    The test is exact, not a guess from odd-looking characters: the text, written back in the
+    encoding it was wrongly read as, must be valid UTF-8 that holds Chinese and is shorter. Real
+    Chinese text of two characters or more practically never passes it.
+    """
+    if "\ufffd" in text:
+        return Mojibake("", None)
+    if text.isascii() or len(text) < 2:
+        return None
+    for codec in ("gbk", "cp1252"):
+        try:
+            raw = text.encode(codec)
+        except UnicodeEncodeError:
+            continue
+        try:
+            fixed = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # A last half character was lost when the file was saved: all but its last bytes decode
+            for cut in (1, 2):
+                try:
+                    fixed = raw[:-cut].decode("utf-8")
+                except UnicodeDecodeError:
+                    continue
+                if len(HAN.findall(fixed)) >= 2 and len(fixed) < len(text):
+                    return Mojibake(codec, None)
+            continue
+        if fixed != text and HAN.search(fixed) and len(fixed) < len(text):
+            return Mojibake(codec, fixed)
+    return None

@@ -10,19 +10,20 @@ anticipate are not caught: a crash must not look like a data problem.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import math
 import re
 import types
 import typing
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 
 from frictionless import FrictionlessException, Package
 
-from builder.load.decode import DecodeProblem, control_name, decode, first_control, visible
+from builder.load.decode import DecodeProblem, control_name, decode, first_control, mojibake, visible
 from builder.load.paths import MAX_DESCRIPTOR_BYTES, MAX_TEXT_BYTES, PathProblem, local_file, member_file, normalise
 from builder.model import (ActionArea, Department, Indicator, KeyProject, Observation, Plan, Source, Target, Task,
                            TaskDepartment)
@@ -48,6 +49,25 @@ TYPE_HINT = {
     "boolean": "填写 true 或 false",
     "date": "按 YYYY-MM-DD 填写日期，例如 2023-12-26（Excel 可能把日期改成 2023/12/26，请改回）",
 }
+# What each code of a closed vocabulary means, shown with it when a cell holds something else.
+ENUM_MEANINGS = {
+    "level": "水平", "reduction": "比基准年下降", "addition": "新增", "count": "计数", "deferred": "完成上级下达目标",
+    "qualitative": "定性", ">=": "不低于", "<=": "不高于", ">": "高于", "<": "低于", "≈": "左右", "=": "等于",
+    "preliminary": "初步数", "final": "最终数", "revised": "修订数", "unknown": "未知", "planned": "规划中",
+    "under-construction": "在建", "completed": "已建成", "cancelled": "已取消", "lead": "牵头", "support": "配合",
+    "higher": "越高越好", "lower": "越低越好", "state": "国家", "province": "省级", "city": "地级市", "county": "县级",
+    "true": "是", "false": "否",
+}
+CONSTRAINT_HINTS = {
+    "required": "这一格必填：按规划原文或来源填写；确实没有的，请先确认该字段是否允许留空（见数据字典）",
+    "enum": "从括号中列出的取值里选一个，照原样填写（区分大小写，不要加空格）",
+    "minimum": "核对数值：它小于该字段允许的最小值",
+    "exclusiveMinimum": "核对数值：它必须大于消息中的下限",
+    "maximum": "核对数值：它大于该字段允许的最大值",
+    "exclusiveMaximum": "核对数值：它必须小于消息中的上限",
+    "minLength": "补全文字：它比允许的最短长度还短",
+    "maxLength": "缩短文字：它超过了允许的最大长度",
+}
 JSON_MESSAGES_ZH = {
     "Expecting ',' delimiter": "缺少逗号",
     "Expecting ':' delimiter": "缺少冒号",
@@ -71,6 +91,7 @@ class Table:
     header: list[str]
     records: list[list[str]]  # data rows, without the header
     lines: list[int]  # physical line on which each record starts; lines[0] is the header
+    bad_rows: set[int] = field(default_factory=set)  # frictionless row numbers (header = 1) found invalid
 
     def line(self, row_number: int) -> int:
         """Physical line of a frictionless row number (header = 1); differs when a cell spans lines."""
@@ -137,6 +158,7 @@ class PackageReader:
         self.descriptor_file = f"{display}/datapackage.json"
         self.files: dict[str, bytes] = {}
         self.resource_paths: dict[str, str] = {}
+        self.incomplete: set[str] = set()  # resources missing or with rows left out because of errors
 
     def add(self, code: str, message: str, **where) -> None:
         self.report.add(code, message, **where)
@@ -210,6 +232,7 @@ class PackageReader:
             if not declared:
                 self.add("resource-missing", f"resources 中缺少资源“{res_name}”", file=file, field="resources")
         self.check_foreign_keys(usable, text)
+        self.incomplete.update(name for name in expected if name not in usable)
         return usable
 
     def check_resource_descriptor(self, res: dict, text: str, model: type) -> bool:
@@ -326,8 +349,9 @@ class PackageReader:
             return None
         records, lines = trim_excel_padding(*parsed)
         table = Table(self.folder, res["name"], file, res["schema"], records[0], records[1:], lines)
-        if not self.check_header(table) or not self.check_characters(table):
+        if not self.check_header(table):
             return None
+        self.check_characters(table)
         self.files[normalise(raw)] = data
         self.resource_paths[res["name"]] = normalise(raw)
         return table
@@ -401,19 +425,22 @@ class PackageReader:
             self.add("column-order", f"列的顺序应为：{','.join(names)}", **at)
         return len(self.report.problems) == before
 
-    def check_characters(self, table: Table) -> bool:
-        """Report every cell holding a control character (NUL, ESC, C1 ...); True when there is none."""
-        ok = True
-        for record, start in zip(table.records, table.lines[1:]):
+    def check_characters(self, table: Table) -> None:
+        """Report every cell holding a control character (NUL, ESC, C1 ...) or mojibake; such rows are left out."""
+        for number, (record, start) in enumerate(zip(table.records, table.lines[1:]), start=2):
             for name, cell in zip(table.header, record):
                 found = first_control(cell, cell=True)
-                if found is None:
+                if found is not None:
+                    line, ch = found
+                    self.add("control-character", f"“{visible(cell[:30])}”含有{control_name(ch)}",
+                             file=table.file, row=start + line - 1, field=name)
+                    table.bad_rows.add(number)
                     continue
-                line, ch = found
-                self.add("control-character", f"“{visible(cell[:30])}”含有{control_name(ch)}",
-                         file=table.file, row=start + line - 1, field=name)
-                ok = False
-        return ok
+                garbled = mojibake(cell)
+                if garbled is not None:
+                    self.add("encoding-mojibake", garbled.message(cell), file=table.file, row=start, field=name,
+                             hint=garbled.hint(table.file))
+                    table.bad_rows.add(number)
 
     # --- frictionless ---------------------------------------------------------------------------
     def validate_tables(self, tables: dict[str, Table]) -> None:
@@ -426,19 +453,26 @@ class PackageReader:
             for error in report.flatten(["type", "note"]):
                 self.add("descriptor-invalid", f"frictionless 认为描述无效：{error[0]}：{error[1]}",
                          file=self.descriptor_file)
+            self.incomplete.update(tables)
+            tables.clear()
             return
         try:
             report = Package(descriptor).validate()
         except FrictionlessException as exc:  # frictionless rejecting the schema is a descriptor problem
             self.add("descriptor-invalid", f"frictionless 无法使用该描述：{exc.error.note or exc.error.message}",
                      file=self.descriptor_file)
+            self.incomplete.update(tables)
+            tables.clear()
             return
         for task in report.tasks:
             table = tables[task.name]
             self.report.extend(map_errors(task.errors, table, tables))
-
+            table.bad_rows.update(e.row_number for e in task.errors if getattr(e, "row_number", None))
+        for name, table in tables.items():
+            if table.bad_rows:
+                self.incomplete.add(name)
     def build_objects(self, table: Table, filled: dict | None = None) -> list:
-        """Model objects for every row of a table frictionless found valid; filled: loader-set fields."""
+        """Model objects for every row frictionless found valid (others are left out); filled: loader-set fields."""
         model = MODELS[table.resource]
         columns = model_columns(model)
         schema_fields = {c["name"]: c for c in table.schema["fields"]}
@@ -447,6 +481,8 @@ class PackageReader:
         extra = {"package": table.package, **(filled or {})}
         objects = []
         for index, record in enumerate(table.records, start=2):
+            if index in table.bad_rows:
+                continue
             line = table.line(index)
             values = {}
             errors_before = len(self.report.problems)
@@ -464,6 +500,7 @@ class PackageReader:
                     self.add("cell-type", f"“{visible(cell)}” 不是{'有限的' if table_type == 'number' else ''}"
                              f"{TYPE_ZH[table_type]}", hint=TYPE_HINT.get(table_type), **where)
             if len(self.report.problems) > errors_before:
+                self.incomplete.add(table.resource)
                 continue
             objects.append(model(**values, **extra, row=line))
         return objects
@@ -640,8 +677,9 @@ def map_error(e, table: Table, tables: dict[str, Table], fields_by_name: dict) -
         return problem("cell-type", f"“{visible(str(e.cell))}” 不是{TYPE_ZH.get(field_type, field_type)}",
                        field=field_name, hint=TYPE_HINT.get(field_type), **where)
     if e.type == "constraint-error":
-        return problem("cell-constraint", constraint_message(e, fields_by_name[field_name]), field=field_name,
-                       **where)
+        column = fields_by_name[field_name]
+        return problem("cell-constraint", constraint_message(e, column), field=field_name,
+                       hint=constraint_hint(_constraint_name(e), column), **where)
     if e.type in ("primary-key", "unique-error"):
         return problem("duplicate-key", key_message(e, table), field=field_name, **where)
     if e.type == "foreign-key":
@@ -649,7 +687,7 @@ def map_error(e, table: Table, tables: dict[str, Table], fields_by_name: dict) -
         values = "、".join(f"“{visible(str(c))}”" for c in e.field_cells)
         return problem("broken-reference",
                        f"{'、'.join(e.field_names)} 的值 {values} 在 {e.reference_name or table.resource} 表的 "
-                       f"{'、'.join(e.reference_field_names)} 中找不到",
+                       f"{'、'.join(e.reference_field_names)} 中找不到{_nearest(e, ref)}",
                        field=e.field_names[0] if len(e.field_names) == 1 else None,
                        hint=f"检查拼写，或先在 {ref.file if ref else e.reference_name} 中添加该行", **where)
     if e.type == "blank-row":
@@ -662,16 +700,50 @@ def map_error(e, table: Table, tables: dict[str, Table], fields_by_name: dict) -
     return problem("table-invalid", f"{e.type}：{visible(e.message)}", field=field_name, **where)
 
 
+def _constraint_name(e) -> str:
+    match = re.search(r'constraint "(\w+)" is "(.*)"', e.note or "")
+    return match.group(1) if match else ""
+
+
+def _nearest(e, ref: Table | None) -> str:
+    """"（是否指“x”？）" naming the closest value of the referenced column, or ""."""
+    if ref is None or len(e.field_cells) != 1 or len(e.reference_field_names) != 1:
+        return ""
+    try:
+        column = ref.header.index(e.reference_field_names[0])
+    except ValueError:
+        return ""
+    candidates = sorted({r[column] for r in ref.records if column < len(r)})
+    close = difflib.get_close_matches(str(e.field_cells[0]), candidates, n=1, cutoff=0.6)
+    return f"（是否指“{visible(close[0])}”？）" if close else ""
+
+
+def constraint_hint(name: str, column: dict) -> str | None:
+    """How to fix a cell that breaks one constraint, saying what that field needs."""
+    if name == "pattern":
+        pattern = (column.get("constraints") or {}).get("pattern", "")
+        if pattern == ID_PATTERN:
+            return "标识只用小写字母、数字和连字符，例如 forest-coverage；不要用空格、下划线或中文"
+        if pattern.startswith("^https?"):
+            return "网址要以 http:// 或 https:// 开头，中间不能有空格；从浏览器地址栏复制完整网址"
+        return f"按该字段的格式填写（见数据字典中“{column.get('title') or column.get('name')}”的说明）"
+    return CONSTRAINT_HINTS.get(name)
+
+
+def enum_text(values) -> str:
+    """The allowed values of a closed vocabulary, each with its meaning: level（水平）、reduction（比基准年下降）."""
+    return "、".join(f"{v}（{ENUM_MEANINGS[str(v)]}）" if str(v) in ENUM_MEANINGS else str(v) for v in values)
+
+
 def constraint_message(e, column: dict) -> str:
     """A Chinese sentence for a frictionless constraint error, naming the value and the rule."""
-    match = re.search(r'constraint "(\w+)" is "(.*)"', e.note or "")
-    name = match.group(1) if match else ""
+    name = _constraint_name(e)
     constraints = column.get("constraints", {})
     cell = visible(str(e.cell))
     if name == "required":
         return "必填，不能为空"
     if name == "enum":
-        return f"“{cell}” 不是允许的取值（允许：{'、'.join(map(str, constraints.get('enum', [])))}）"
+        return f"“{cell}” 不是允许的取值（允许：{enum_text(constraints.get('enum', []))}）"
     if name == "pattern":
         if constraints.get("pattern") == ID_PATTERN:
             return f"“{cell}” 格式不对：标识只能由小写字母、数字和连字符组成（如 non-fossil-share），不能有空格或大写"

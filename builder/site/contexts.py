@@ -51,6 +51,7 @@ class SiteInfo:
     data_as_of: str  # ISO date the data vouches for ("数据截至")
     release: str  # the version of the data release the site shows
     changelog_path: str  # docs-relative 更新记录 page
+    chart_images: bool  # whether each chart has a share image (share.chart_images)
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,17 @@ class ProjectView:
 
 
 @dataclass(frozen=True)
+class ChartShare:
+    """What a reader can take away of a chart: the words printed on a downloaded image, a permalink, an embed page."""
+
+    title: str  # printed on the image: the indicator's name and where
+    source_zh: str  # printed under it: where the values and the target come from
+    page_path: str  # docs-relative page holding the chart (the permalink's page)
+    embed_path: str  # docs-relative standalone page of the chart alone, for an iframe
+    image_path: str  # docs-relative share image (PNG) of the chart, when the site makes them
+
+
+@dataclass(frozen=True)
 class IndicatorSection:
     """An indicator on an area page: link, chart and its targets."""
 
@@ -154,6 +166,7 @@ class IndicatorSection:
     path: str  # docs-relative indicator page
     chart: ChartView
     targets: tuple[TargetRow, ...]
+    share: ChartShare
 
 
 @dataclass(frozen=True)
@@ -284,6 +297,9 @@ class IndicatorPage:
     values: tuple[ValueRow, ...]  # published values, oldest first; () when none
     comparable: tuple[ComparableLink, ...]  # in the parent plan and in the plans answering to this one
     csv_path: str  # docs-relative download of this indicator
+    share: ChartShare
+    report_subject: str  # subject of an error report about this page
+    report_body: str  # body of an error report: the page and its targets, to fill in
 
 
 @dataclass(frozen=True)
@@ -397,6 +413,8 @@ class StatusEntry:
     status: str
     label_zh: str
     meaning_zh: str
+    example_setup_zh: str  # an example with invented figures: the target and the values
+    example_zh: str  # what the site says of that example, worked out by the same code
 
 
 @dataclass(frozen=True)

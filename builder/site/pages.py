@@ -167,6 +167,17 @@ class SiteModel:
         return view
 
     # --- plans ------------------------------------------------------------------------------------
+    def share(self, plan: PlanPackage, indicator: Indicator) -> c.ChartShare:
+        """What a reader can take away of an indicator's chart."""
+        publishers = sorted({source.publisher for o in self.data.observations_for(indicator.key)
+                             if (source := self.data.source(o.source_id)) is not None})
+        parts = [f"公开数值：{'、'.join(publishers)}"] if publishers else ["暂无公开数值"]
+        parts.append(f"目标：《{plan.plan.title_zh}》")
+        return c.ChartShare(f"{indicator.name_zh}（{plan.plan.jurisdiction_zh}）", "；".join(parts),
+                            self.urls.indicator(plan.plan_id, indicator.indicator_id),
+                            self.urls.embed(plan.plan_id, indicator.indicator_id),
+                            self.urls.share_image(plan.plan_id, indicator.indicator_id))
+
     def links(self, plan: PlanPackage) -> c.PlanLinks:
         u, p = self.urls, plan.plan_id
         return c.PlanLinks(u.plan_home(p), u.areas_index(p), u.departments_index(p), u.plan_text(p),
@@ -252,7 +263,8 @@ def area_page(site: SiteModel, plan: PlanPackage, area) -> c.AreaPage:
         for task in tasks)
     rows = tuple(r for i in indicators for r in site.rows_for_indicator(plan, i.indicator_id))
     sections = tuple(c.IndicatorSection(i, site.urls.indicator(plan.plan_id, i.indicator_id), site.chart(plan, i),
-                                        site.rows_for_indicator(plan, i.indicator_id)) for i in indicators)
+                                        site.rows_for_indicator(plan, i.indicator_id), site.share(plan, i))
+                     for i in indicators)
     task_ids = {t.task_id for t in tasks}
     projects = tuple(
         c.ProjectView(p, zh.PROJECT_STATUS.get(p.status, p.status), site.data.source(p.status_source_id))
@@ -278,11 +290,14 @@ def indicator_page(site: SiteModel, plan: PlanPackage, indicator: Indicator) -> 
         comparable.append(c.ComparableLink(other, site.urls.indicator(child.plan_id, other.indicator_id),
                                            child.plan.title_zh, child.plan.jurisdiction_zh, "child",
                                            site.rows_for_indicator(child, other.indicator_id)))
+    rows = site.rows_for_indicator(plan, indicator.indicator_id)
+    page_path = site.urls.indicator(plan.plan_id, indicator.indicator_id)
+    subject, body = zh.error_report(plan.plan.title_zh, indicator.name_zh, page_path, [r.target_words for r in rows])
     return c.IndicatorPage(
-        site.urls.indicator(plan.plan_id, indicator.indicator_id), plan, site.links(plan), indicator, area,
+        page_path, plan, site.links(plan), indicator, area,
         site.urls.area(plan.plan_id, area.area_id) if area else None, plan.task(indicator.task_id),
-        site.chart(plan, indicator), site.rows_for_indicator(plan, indicator.indicator_id), values, tuple(comparable),
-        site.urls.indicator_csv(plan.plan_id, indicator.indicator_id))
+        site.chart(plan, indicator), rows, values, tuple(comparable),
+        site.urls.indicator_csv(plan.plan_id, indicator.indicator_id), site.share(plan, indicator), subject, body)
 
 
 def department_pages(site: SiteModel, plan: PlanPackage) -> tuple[c.DepartmentsIndexPage, list[c.DepartmentPage]]:
@@ -336,7 +351,8 @@ def compare_page(site: SiteModel, plan: PlanPackage) -> c.ComparePage:
 
 
 def methodology_page(data: DataRoot) -> c.MethodologyPage:
-    statuses = tuple(c.StatusEntry(s, zh.status_label(s), zh.STATUS_MEANING[s]) for s in progress.STATUSES)
+    examples = zh.status_examples()
+    statuses = tuple(c.StatusEntry(s, zh.status_label(s), zh.STATUS_MEANING[s], *examples[s]) for s in progress.STATUSES)
     rules = tuple(c.MethodRule(kind, title, rule) for kind, title, rule in zh.METHOD_RULES)
     sources = tuple(sorted(data.sources, key=lambda s: (s.publisher, s.date, s.source_id)))
     codes = tuple(c.CodeEntry(code, info.title, info.description, info.hint,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -74,6 +75,12 @@ def external_link(url: str, text: str) -> Markup:
     if url.startswith(("https://", "http://")):
         return Markup(f'<a href="{escape(url)}">{md_escape(text)}</a>')
     return md_escape(text)
+
+
+def mailto(address: str, subject: str, body: str) -> Markup:
+    """A mailto: URL with its subject and body filled in, percent-encoded (and safe in Markdown and HTML)."""
+    query = urllib.parse.urlencode({"subject": subject, "body": body}, quote_via=urllib.parse.quote)
+    return Markup(escape(f"mailto:{urllib.parse.quote(address, safe='@')}?{query}"))
 
 
 def page_link(page_path: str, text: str, to_path: str) -> Markup:
@@ -143,18 +150,21 @@ class _ChartTables:
         return written[1]
 
 
-def front_matter(title: str, description: str = "", charts: bool = False) -> Markup:
+def front_matter(title: str, description: str = "", charts: bool = False, image: str = "") -> Markup:
     """A page's front matter: its title and description as the theme prints them (escaped once, here).
 
     The theme prints page.meta.title and page.meta.description as they are, so they are
     HTML-escaped text; each is a JSON string, which is also a YAML double-quoted scalar.
-    ``charts`` asks the theme to load the chart library on this page.
+    ``charts`` asks the theme to load the chart library on this page; ``image`` is the
+    docs-relative share image of the page (its chart), for share cards.
     """
     lines = ["---", f"title: {_yaml_text(title)}"]
     if description:
         lines.append(f"description: {_yaml_text(description)}")
     if charts:
         lines.append("charts: true")
+    if image:
+        lines.append(f"image: {json.dumps(image)}")
     lines.append("---")
     return Markup("\n".join(lines) + "\n\n")
 
@@ -207,6 +217,7 @@ def make_environment(overrides: Sequence[Path] = (), **globals_: object) -> jinj
     env.filters["chart_table_rows"] = _ChartTables()
     env.filters["value_table_row"] = value_table_row
     env.globals["front_matter"] = front_matter
+    env.globals["mailto"] = mailto
     env.globals["status_badge"] = status_badge
     env.globals["status_cell"] = status_cell
     env.globals["external_link"] = external_link

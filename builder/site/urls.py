@@ -54,6 +54,14 @@ class Urls:
     def compare(self, plan_id: str) -> str:
         return f"{self.plan_dir(plan_id)}/compare.md"
 
+    def share_image(self, plan_id: str, indicator_id: str) -> str:
+        """A chart's share image (PNG), for share cards."""
+        return f"share/{plan_id}/{indicator_id}.png"
+
+    def embed(self, plan_id: str, indicator_id: str) -> str:
+        """A chart alone, as a standalone HTML page for an iframe (not a themed page)."""
+        return f"embed/{plan_id}/{indicator_id}.html"
+
     # --- downloads ---------------------------------------------------------------------------------
     @staticmethod
     def package_zip(package_name: str) -> str:
@@ -71,6 +79,11 @@ class Urls:
 
     def indicator_csv(self, plan_id: str, indicator_id: str) -> str:
         return f"downloads/plans/{plan_id}/indicators/{indicator_id}.csv"
+
+
+def page_url(md_path: str) -> str:
+    """The URL path of a page's HTML file: plans/p/areas/1.md → plans/p/areas/1.html (pages are files, not folders)."""
+    return md_path[:-3] + ".html" if md_path.endswith(".md") else md_path
 
 
 def relative_link(from_page: str, to_path: str) -> str:

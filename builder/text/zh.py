@@ -595,3 +595,53 @@ def target_edit_line(edit, name: str) -> str:
         return f"删除目标：{name}（{edit.target_id}）"
     fields = "、".join(TARGET_FIELD_WORDS.get(f, f) for f in edit.fields)
     return f"修改目标：{name}（{edit.target_id}）的{fields}"
+
+
+# --- worked examples of the ladder (methodology page) ------------------------------------------------------
+def status_examples() -> dict[str, tuple[str, str]]:
+    """For each status, an example (invented figures, said to be invented) worked out by the same code as the site.
+
+    status → (the example's target and values, the explanation the site would show).
+    """
+    from builder.model import Indicator, Observation, Target
+
+    share = Indicator("example", "示例指标", "Example", "%", "%", "higher", "示例", plan_id="example")
+
+    def target(**fields) -> Target:
+        values = dict(target_id="t", indicator_id="example", kind="level", aspirational=False, quote_zh="示例",
+                      clause="一", target_year=2025, target_value=20.0, comparator=">=", plan_id="example")
+        values.update(fields)
+        return Target(**values)
+
+    def values(*pairs) -> tuple[Observation, ...]:
+        return tuple(Observation("example", "example", year, value, "final", "s", row=i)
+                     for i, (year, value) in enumerate(pairs, start=2))
+
+    cases = {
+        "achieved": (target(), values((2020, 15.0), (2023, 21.0)), 2024),
+        "on-track": (target(), values((2020, 12.0), (2023, 17.3)), 2024),
+        "needs-acceleration": (target(), values((2020, 12.0), (2023, 15.2)), 2024),
+        "off-track": (target(), values((2020, 12.0), (2023, 12.5)), 2024),
+        "missed": (target(), values((2020, 12.0), (2025, 18.0)), 2026),
+        "not-judgeable": (target(), values((2023, 16.0),), 2024),
+        "no-data": (target(), (), 2024),
+        "not-quantified": (target(kind="deferred", target_value=None, comparator=None), (), 2024),
+    }
+    examples = {}
+    for status, (t, observed, year) in cases.items():
+        assessment = progress.assess_target(t, share, observed, year)
+        assert assessment.status == status, (status, assessment.status)  # the examples must show what they say
+        shown = "、".join(f"{o.year} 年 {value_of(o.value, share)}" for o in observed) or "没有"
+        setup = (f"目标为{_sp(describe_target(t, share, '省'))}；公开数值：{shown}；"
+                 f"评估年份 {year} 年。")
+        examples[status] = (setup, explain(assessment, t, share, "省"))
+    return examples
+
+
+def error_report(plan_title: str, indicator_name: str, page_path: str, targets: list[str]) -> tuple[str, str]:
+    """(subject, body) of a reader's error report about an indicator page, ready to be filled in."""
+    subject = f"纠错：{indicator_name}（{plan_title}）"
+    lines = [f"页面：{page_path}", f"指标：{indicator_name}", f"规划：《{plan_title}》"]
+    lines += [f"目标：{t}" for t in targets]
+    lines += ["", "哪里有误：", "", "正确的信息及其公开来源（发布机构、标题、日期、网址）：", ""]
+    return subject, "\n".join(lines)

@@ -26,14 +26,14 @@ from pathlib import Path
 from builder import cache, clock, progress, releases
 from builder.checks import validate_data_root
 from builder.load import display_prefix
-from builder.config import SiteConfig, check_against_data, redirect_problem, resolve
+from builder.config import SiteConfig, check_against_data, key_line, redirect_problem, resolve
 from builder.generators import mkdocs as generator
 from builder.model import DataRoot
 from builder.problems import DataInvalid, Problem, problem
 from builder.rows import TargetRecord, target_records
 from builder.site import changelog, contexts, downloads, pages, share
 from builder.site.render import make_environment, render
-from builder.site.urls import CHANGELOG, DICTIONARY, DOWNLOADS, FEED, Urls, page_url
+from builder.site.urls import CHANGELOG, CODES, DICTIONARY, DOWNLOADS, FEED, Urls, page_url
 
 # (key passed to on_stage, what a maintainer sees)
 STAGES: tuple[tuple[str, str], ...] = (
@@ -103,6 +103,7 @@ class BuildResult:
     stage_seconds: tuple[tuple[str, float], ...]  # wall time per stage, in order
     release: releases.Release  # the data release the site shows
     new_release: bool  # whether this build recorded it
+    history_error: str | None = None  # why the release could not be recorded (the site was published)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -144,10 +145,14 @@ def build_site(config: SiteConfig, data_dir: Path, out_dir: Path, build_dir: Pat
             shutil.rmtree(staging, ignore_errors=True)
             raise
         cache.write_last_build(build_dir, project.digest, out_dir, site_digest)
+        history_error = None
         if project.new_release:
-            cache.write_atomically(data_dir / releases.HISTORY_FILE, releases.history_bytes(project.history))
+            try:
+                cache.write_atomically(data_dir / releases.HISTORY_FILE, releases.history_bytes(project.history))
+            except OSError as error:  # the site is published; the release is recorded by the next build
+                history_error = f"{data_dir / releases.HISTORY_FILE}：{error.strerror or error}"
         timer.stop()
-        return _result(project, out_dir, timer, reused=False)
+        return replace(_result(project, out_dir, timer, reused=False), history_error=history_error)
 
 
 def generate_project(config: SiteConfig, data_dir: Path, build_dir: Path, *,
@@ -253,7 +258,7 @@ def _render_project(config: SiteConfig, data: DataRoot, data_dir: Path, warnings
     all_docs.update(aliases)
     spec = generator.SiteSpec(
         title=config.title or "碳达峰实施方案公开数据", description=config.description,
-        nav=site_nav(data, urls, config.portal), hidden=("plans/", DICTIONARY), redirects=redirects,
+        nav=site_nav(data, urls, config.portal), hidden=("plans/", DICTIONARY, CODES), redirects=redirects,
         footer_html=footer_html(info), settings=project_settings(config), settings_root=config.root)
     try:
         project_files = generator.project_files(spec, build_dir)
@@ -371,7 +376,23 @@ def static_files(config: SiteConfig) -> _Docs:
                 if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts)}
 
     project = read(resolve(config, config.overrides) / "docs")
-    return _Docs({**read(PACKAGE_DOCS), **project}, project)
+    merged = {path: compact(path, content) for path, content in {**read(PACKAGE_DOCS), **project}.items()}
+    return _Docs(merged, project)
+
+
+def compact(path: str, content: bytes) -> bytes:
+    """A stylesheet or script without its comments and layout (rcssmin, rjsmin): fewer bytes for every reader."""
+    if path.endswith(".min.js") or path.endswith(".min.css"):
+        return content
+    if path.endswith(".js"):
+        import rjsmin
+
+        return rjsmin.jsmin(content.decode("utf-8")).encode("utf-8")
+    if path.endswith(".css"):
+        import rcssmin
+
+        return rcssmin.cssmin(content.decode("utf-8")).encode("utf-8")
+    return content
 
 
 def project_settings(config: SiteConfig) -> dict:
@@ -416,7 +437,8 @@ def resolve_redirects(config: SiteConfig, docs: dict[str, bytes]) -> tuple[dict[
         if reason is None and (old_page or old) in docs:
             reason = f"旧网址“{old}”仍是网站中的页面或文件，不能再重定向"
         if reason is not None:
-            problems.append(problem("config-redirect-invalid", reason, file=config.display, field=f"redirects.{old}"))
+            problems.append(problem("config-redirect-invalid", reason, file=config.display,
+                                    row=key_line(config, f"redirects.{old}"), field=f"redirects.{old}"))
         elif old_page is not None:
             pages_map[old_page] = new
         else:

@@ -306,6 +306,23 @@ def _segments(rows: list[dict]) -> None:
 
 
 MAX_TICKS = 8  # at most this many year labels, so they never crowd at 320 px
+# Vega writes the first line of a label at its anchor and the second 14 px (12 px text) below it:
+# the anchor goes two lines up so the whole label sits above its point.
+LABEL_DY = -8 - 14
+
+
+def _side(year: int | None, domain: tuple[int, int] | None) -> str:
+    """Which way a point's label reads, so it never runs off the chart: from the left third rightwards,
+    from the right third leftwards, centred in between."""
+    if year is None or domain is None:
+        return "left"
+    low, high = domain
+    third = (high - low) / 3
+    if year <= low + third:
+        return "left"
+    if year >= high - third:
+        return "right"
+    return "center"
 
 
 def year_ticks(low: int, high: int) -> tuple[int, ...]:
@@ -329,11 +346,9 @@ def chart_shape(layout: Layout, indicator: Indicator) -> tuple[Shape, Fill]:
         low, high = min(r["year"] for r in dated), max(r["year"] for r in dated)
         x_domain = (low - 1, high + 1) if low == high else (low, high)
         ticks = year_ticks(*x_domain) if low != high else (low,)
-    middle = (x_domain[0] + x_domain[1]) / 2 if x_domain else 0
     data = tuple({"year": r["year"], "kind": r["kind"], "series": zh.SERIES[r["kind"]], "value": r["number"],
                   "text": r["value"], "note": r["note"], "label": r["label"], "target_id": r["target_id"],
-                  # a label on the right half of the chart reads leftwards, so it is never cut at the edge
-                  "side": "right" if r["year"] is not None and r["year"] > middle else "left",
+                  "side": _side(r["year"], x_domain),
                   "preliminary": r["status"] == "preliminary", "segment": r.get("segment", 0),
                   "undated": r["year"] is None} for r in rows)
     # The legend names the series drawn against years; a target without a year carries its own label.
@@ -345,8 +360,10 @@ def chart_shape(layout: Layout, indicator: Indicator) -> tuple[Shape, Fill]:
         numbers = [r["number"] for r in rows]
         top = max(max(numbers), 0.0)
         y_domain = (min(min(numbers), 0.0), round(top * 1.2, 6) if top > 0 else 1)
-    shape = Shape(present, bool(dated), len(dated) < len(rows), fixed_y, zh.chart_y_title(layout, indicator),
-                  len(ticks))
+    # Axis titles are compiled into Vega expressions (the chart's aria description), where a line
+    # break ends the string: whitespace from the data is collapsed to single spaces.
+    y_title = " ".join(zh.chart_y_title(layout, indicator).split())
+    shape = Shape(present, bool(dated), len(dated) < len(rows), fixed_y, y_title, len(ticks))
     return shape, Fill(data, x_domain, y_domain, ticks)
 
 
@@ -420,7 +437,8 @@ def altair_spec(shape: Shape, fill: Fill, *, description: str) -> dict:
                       .encode(y=y, tooltip=[alt.Tooltip("series:N", title="类别"), alt.Tooltip("text:N", title="数值"),
                                             alt.Tooltip("note:N", title="说明")]))
         layers.append(base.transform_filter(selected)
-                      .mark_text(align="right", dx=-4, dy=-8, fontSize=12, color=COLOURS[TARGET])
+                      .mark_text(align="right", baseline="bottom", dx=-4, dy=LABEL_DY + 4, fontSize=12, lineBreak="\n",
+                                 color=COLOURS[TARGET])
                       .encode(x=alt.value("width"), y=y, text="label:N"))
     for kind in (BASE, TARGET):
         if kind not in present:
@@ -428,9 +446,12 @@ def altair_spec(shape: Shape, fill: Fill, *, description: str) -> dict:
         selected = (alt.datum.kind == kind) & ~alt.datum.undated
         layers.append(base.transform_filter(selected).mark_point(size=110, filled=True, opacity=1)
                       .encode(x=x, y=y, color=colour, shape=marker, tooltip=tooltip))
-        for side, align, dx in (("left", "left", 6), ("right", "right", -6)):
+        # Labels are two short lines ("2025 年目标" / "8.6%") above their point, reading away from the
+        # nearer edge, so none is cut off even at 320 px.
+        for side, dx in (("left", -4), ("center", 0), ("right", 4)):
             layers.append(base.transform_filter(selected & (alt.datum.side == side))
-                          .mark_text(align=align, dx=dx, dy=-12, fontSize=12, color=COLOURS[kind])
+                          .mark_text(align=side, baseline="bottom", dx=dx, dy=LABEL_DY, fontSize=12, lineBreak="\n",
+                                     color=COLOURS[kind])
                           .encode(x=x, y=y, text="label:N"))
     if OBSERVED in present:
         # Published values last, so nothing is drawn over them; preliminary ones are hollow.

@@ -128,15 +128,14 @@ def check_plans(data: DataRoot) -> Iterator[Problem]:
             yield problem("unknown-plan", f"上级规划“{parent}”不在数据目录中{did_you_mean(parent, ids)}",
                           **at(data, record, "plans", "parent_plan_id"))
         elif parent is not None:
-            seen = {plan.plan_id}
+            chain = [plan.plan_id]
             current = data.plan(parent)
-            while current is not None:
-                if current.plan_id in seen:
-                    yield problem("parent-cycle", f"沿 parent_plan_id 追溯：{plan.plan_id} → … → {current.plan_id}，"
-                                  "回到了已经经过的规划", **at(data, record, "plans", "parent_plan_id"))
-                    break
-                seen.add(current.plan_id)
+            while current is not None and current.plan_id not in chain:
+                chain.append(current.plan_id)
                 current = data.plan(current.plan.parent_plan_id)
+            if current is not None and current.plan_id == plan.plan_id:  # the chain comes back to this very plan
+                yield problem("parent-cycle", f"沿 parent_plan_id 追溯：{' → '.join(chain)} → {plan.plan_id}，"
+                              "回到了本规划", **at(data, record, "plans", "parent_plan_id"))
         shape = _level_of_code(record.jurisdiction_code)
         if record.jurisdiction_level in ("state", "province", "city") and shape != record.jurisdiction_level:
             yield problem("jurisdiction-level-mismatch", f"行政区划代码 {record.jurisdiction_code} 看起来是 {shape} 级，"
@@ -363,8 +362,9 @@ def check_source_dates(data: DataRoot, today: date) -> Iterator[Problem]:
         elif source.accessed < source.date:
             yield problem("accessed-before-published", f"来源“{source.source_id}”的查阅日期 {source.accessed.isoformat()}"
                           f" 早于发布日期 {source.date.isoformat()}", **at(data, source, "sources", "accessed"))
+    latest = as_of_year(data)
     for obs in data.observations:
-        if obs.year > today.year:
+        if obs.year > today.year and not (latest is not None and obs.year > latest + 1):  # else reported already
             yield problem("implausible-year", f"年份 {obs.year} 还没有到（今天是 {today.isoformat()}），不可能已有这一年的数值",
                           **at(data, obs, "observations", "year"))
 

@@ -264,7 +264,11 @@ def validate(config_path: Path | None, data_dir: Path | None, output_format: str
     """
     from builder.build import validate as run_validation
 
-    config, config_problems = load_project(config_path, required=False)
+    try:
+        config, config_problems = load_project(config_path, required=False)
+    except DataInvalid as error:  # the config itself: reported in the format asked for
+        click.echo(format_json(error.problems) if output_format == "json" else format_text(error.problems))
+        sys.exit(1)
     _, problems = run_validation(config, data_dir_of(config, data_dir))
     problems = config_problems + problems
     click.echo(format_json(problems) if output_format == "json" else format_text(problems))
@@ -299,6 +303,9 @@ def build(config_path: Path | None, data_dir: Path | None, out_dir: Path | None,
     warnings = config_problems + list(result.warnings)
     if warnings:
         click.echo(format_text(warnings, "build"), err=True)
+    if result.history_error:
+        click.echo(printable(f"警告：网站已生成，但数据发布记录没能写入（{result.history_error}）；"
+                             "请检查该文件的写入权限，下一次构建会补记这次发布"), err=True)
     if not quiet:
         unchanged = "（内容未变，沿用现有网站）" if result.reused else ""
         click.echo(printable(f"网站已生成：{out}（{result.pages} 个页面，{result.downloads} 个下载文件）{unchanged}"), err=True)
@@ -399,3 +406,69 @@ def display_width(text: str) -> int:
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
+
+@main.command()
+@project_options
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path),
+              help="工作簿写到这里（.xlsx） / where the workbook goes")
+@click.option("--force", is_flag=True, help="覆盖已有的同名文件 / overwrite an existing file")
+@verbose_option
+@reports_errors("template")
+def template(config_path: Path | None, data_dir: Path | None, out_path: Path, force: bool):
+    """生成填报工作簿：列出每个规划的每个指标，供在 Excel 或 WPS 中填写新的公开数值及其来源。
+
+    Write a data-entry workbook (.xlsx) listing every indicator of every plan, with columns
+    to fill in newly published values, a sheet for their sources and a read-me. Fill it in
+    Excel or WPS, then run carbon-site import.
+
+    \b
+    Example:
+        carbon-site template --out 填报.xlsx
+    """
+    from builder.workbook import write_template
+
+    if out_path.suffix.lower() != ".xlsx":
+        usage(f"--out“{out_path}”应以 .xlsx 结尾，例如 填报.xlsx")
+    if out_path.is_dir():
+        usage(f"--out“{out_path}”是一个目录，请给出文件名，例如 {out_path / '填报.xlsx'}")
+    if out_path.exists() and not force:
+        usage(f"“{out_path}”已存在。为免覆盖填写过的工作簿，请换一个文件名，或加 --force 覆盖")
+    if not out_path.parent.is_dir():
+        usage(f"目录“{out_path.parent}”不存在")
+    config, _ = load_project(config_path, required=False)
+    result = write_template(config, data_dir_of(config, data_dir), out_path)
+    click.echo(printable(f"已生成填报工作簿 {out_path}（{result.indicators} 个指标，{result.sources} 个已有来源）。"
+                         f"在 Excel 或 WPS 中填写后运行：carbon-site import {out_path}"), err=True)
+
+
+@main.command(name="import")
+@click.argument("workbook", type=click.Path(path_type=Path))
+@project_options
+@click.option("--apply", "apply_changes", is_flag=True,
+              help="检查无误后写入 observations.csv 和 sources.csv（不加时只检查并列出改动） / write the CSVs")
+@verbose_option
+@reports_errors("import")
+def import_command(workbook: Path, config_path: Path | None, data_dir: Path | None, apply_changes: bool):
+    """导入填好的工作簿：按 validate 的规则检查，列出将要写入的改动；加 --apply 才写入。
+
+    Read a filled data-entry workbook, check the data with its rows added (the same rules
+    as validate, each problem naming the sheet, row and column) and list the changes:
+    indicator, year, old value → new value, source. Only with --apply are the CSVs
+    written, all or none. Exit 0 when clean, 1 when there are errors, 2 for usage errors.
+
+    \b
+    Example:
+        carbon-site import 填报.xlsx
+        carbon-site import 填报.xlsx --apply
+    """
+    from builder.workbook import describe_import, import_workbook
+
+    if not workbook.is_file():
+        usage(f"工作簿“{workbook}”不存在或不是文件")
+    config, config_problems = load_project(config_path, required=False)
+    result = import_workbook(config, data_dir_of(config, data_dir), workbook, display=str(workbook),
+                             apply=apply_changes)
+    warnings = config_problems + list(result.warnings)
+    if warnings:
+        click.echo(format_text(warnings, "import"), err=True)
+    click.echo(printable(describe_import(result), keep_newlines=True))

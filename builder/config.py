@@ -353,6 +353,11 @@ def check_against_data(config: SiteConfig, plan_ids: list[str]) -> list[Problem]
     return report.problems
 
 
+def key_line(config: SiteConfig, dotted: str) -> int | None:
+    """The line of a key in the config file (e.g. "redirects.areas/1/"), for messages."""
+    return _key_lines(_read(config.file)).get(dotted) if config.file else None
+
+
 CATALOGUE_HINT = "把 site.home 改成某个数据包 plans.csv 中的 plan_id，或改为 portal"
 
 

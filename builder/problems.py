@@ -281,6 +281,28 @@ CATALOGUE: dict[str, CodeInfo] = {
     "formula-injection": CodeInfo(
         "单元格会被 Excel 当作公式", "文字单元格以 =、+、-、@（或制表符、回车）开头，记者用 Excel 打开下载的 CSV 时会被当作公式执行。",
         "删除开头的这个字符，或改写使其不以 = + - @ 开头（例如把“-”改为“负”或“—”）"),
+    # --- the data-entry workbook (carbon-site template / carbon-site import) ---
+    "workbook-invalid": CodeInfo(
+        "工作簿无法读取", "要导入的文件不是 Excel 工作簿（.xlsx），或已损坏、加了打开密码，或是旧的 .xls 格式。",
+        "在 Excel 或 WPS 中打开后“另存为”，文件类型选“Excel 工作簿（*.xlsx）”，不要设置打开密码；"
+        "或用 carbon-site template 重新生成工作簿"),
+    "workbook-sheet-missing": CodeInfo(
+        "缺少工作表", "工作簿中缺少导入需要的工作表（“新增数值”或“来源”），常见原因是工作表被改名或删除。",
+        "把工作表名称改回原名；如果已经删除，请用 carbon-site template 重新生成工作簿，再把填写的内容复制过去"),
+    "workbook-column-missing": CodeInfo(
+        "工作表缺少列", "工作表第 1 行（列名）中缺少导入需要的一列，常见原因是列名被改动或整列被删除。",
+        "把列名改回 carbon-site template 生成时的样子（如“年份（year）”），或重新生成工作簿后再填写"),
+    "workbook-cell-type": CodeInfo(
+        "单元格内容不是填写的值", "单元格是公式、错误值、日期或百分比格式的数字，而这一列要的是直接填写的文字或数字："
+        "Excel 会把 2023-12-26 变成日期、把 8.6% 变成 0.086，导入无法知道原来填的是什么。",
+        "把单元格格式设为“文本”或“常规”后重新输入；公式请复制后“选择性粘贴为数值”；百分数填数字本身，例如 8.6% 填 8.6"),
+    "import-conflict": CodeInfo(
+        "数据文件在导入时被改动", "导入检查之后、写入之前，observations.csv 或 sources.csv 被其他程序或其他人改动了；"
+        "为免覆盖这些改动，导入没有写入任何文件。",
+        "确认另一处的改动已经保存，再重新运行 carbon-site import 工作簿.xlsx --apply"),
+    "import-no-values-package": CodeInfo(
+        "没有公开数值数据包", "数据目录中没有公开数值数据包（含 observations 和 sources 表），工作簿中的数值和来源无处可写。",
+        "把公开数值数据包（如 published-values，可从 carbon-site init 生成的项目中复制）放进数据目录，再导入"),
 }
 
 

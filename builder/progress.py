@@ -267,9 +267,11 @@ def assess_target(target: Target, indicator: Indicator, observations: Sequence[O
         return _satisfies(change_since_base(goal.compare_quantity, goal.base, value), target.target_value,
                           comparator, tolerance, better)
 
-    base_meets = goal.base is not None and meets(goal.base[1])
+    # a percentage reduction from zero or less cannot be computed (the base-not-positive reason below)
+    usable_base = goal.base is not None and not (goal.compare_quantity == "reduction" and goal.base[1] <= 0)
+    base_meets = usable_base and meets(goal.base[1])
     path: tuple[tuple[int, float], ...] = ()
-    if (goal.base is not None and goal.target_level is not None and target_year is not None
+    if (usable_base and goal.target_level is not None and target_year is not None
             and target_year > goal.base[0] and not base_meets):
         path = required_path(target.kind, goal.base, target_year, goal.target_level)
     common["required_path"] = path

@@ -104,11 +104,15 @@ class History:
 
 
 def data_hash(data: DataRoot) -> str:
-    """sha256 over every package's files (folder, path and bytes), in a fixed order."""
+    """sha256 over every package's files (package name, path and bytes), in a fixed order.
+
+    By the package's name, not its folder: folder names carry no meaning, so renaming one
+    is not a new release.
+    """
     digest = hashlib.sha256()
-    for package in sorted(data.packages, key=lambda p: p.folder):
+    for package in sorted(data.packages, key=lambda p: p.name):
         for rel in sorted(package.files):
-            digest.update(f"{package.folder}/{rel}".encode("utf-8") + b"\0")
+            digest.update(f"{package.name}/{rel}".encode("utf-8") + b"\0")
             digest.update(hashlib.sha256(package.files[rel]).digest())
     return digest.hexdigest()
 
@@ -187,15 +191,15 @@ def read_history(path: Path) -> History:
         raw = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         return History()
-    except (OSError, ValueError, RecursionError) as error:
-        raise HistoryUnreadable(str(error)) from None
+    except (OSError, ValueError, RecursionError):
+        raise HistoryUnreadable("文件不是合法的 JSON") from None
     try:
         if raw.get("format") != HISTORY_FORMAT:
-            raise HistoryUnreadable(f"format {raw.get('format')!r}")
+            raise HistoryUnreadable("不是本工具写的发布记录（format 不对）")
         releases = tuple(_release(r) for r in raw["releases"])
         return History(releases, raw.get("snapshot") or {})
-    except (AttributeError, KeyError, TypeError, ValueError) as error:
-        raise HistoryUnreadable(f"{type(error).__name__}: {error}") from None
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise HistoryUnreadable("记录的结构不对，可能被手工改动或已损坏") from None
 
 
 def _release(raw: dict) -> Release:

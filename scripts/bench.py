@@ -185,13 +185,16 @@ def bench_size(n: int, runs: int, seed: int, work: Path, check_cache: bool,
                idle: tuple[float, float]) -> dict:
     """All runs for one size; returns the raw per-run measurements and the cache check."""
     config = make_project(n, seed, work / f"project-{n}")
-    data = config.parent / "datapackages"
     per_run = []
     loads = [load_average()]
     for r in range(runs):
         run_dir = work / f"n{n}-run{r}"
         build, out = run_dir / "build", run_dir / "site"
         run_dir.mkdir()
+        # A fresh copy per run: a build records the data release in the data root (releases.json),
+        # and every cold build must start from the data as generated.
+        data = run_dir / "data"
+        shutil.copytree(config.parent / "datapackages", data)
         loads.append(wait_until_idle(*idle))
         print(f"bench: N={n} run {r + 1}/{runs}: cold build …", file=sys.stderr, flush=True)
         cold = timed_build(config, data, out, build, run_dir)
@@ -429,11 +432,13 @@ def write_benchmarks(path: Path, section: str) -> None:
 
 
 def build_real_site(work: Path) -> Path:
-    """Build the real project (the snapshot's carbon-site.toml, the repository's datapackages/)
-    into work/real/site for the reader-side measurements."""
+    """Build the real project (the snapshot's carbon-site.toml, a copy of the repository's
+    datapackages/: a build may record a data release in its data root) into work/real/site for
+    the reader-side measurements."""
     real = work / "real"
     real.mkdir()
-    timed_build(work / "code" / "carbon-site.toml", REPO_ROOT / "datapackages", real / "site", real / "build", real)
+    shutil.copytree(REPO_ROOT / "datapackages", real / "datapackages")
+    timed_build(work / "code" / "carbon-site.toml", real / "datapackages", real / "site", real / "build", real)
     return real / "site"
 
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""The reader side of the benchmark: what an area page costs a visitor's browser.
+"""The reader side of the benchmark: what a page costs a visitor's browser.
 
 Serves a built site on 127.0.0.1 the way a static host would (gzip for text types,
 ``Cache-Control: max-age=3600``, no validators) and drives headless Debian chromium:
 
 * bytes on the wire (compressed response bodies, as the server sent them) for a first
-  visit to an area page with a cold cache, then for a second area page in the same
-  browser context — which resources were fetched again (the Vega bundle must not be);
+  visit, with a cold cache, to the home page and another page without a chart (budget
+  100 KB each: no chart library), and to an area page (budget 400 KB), then for a second
+  area page in the same browser context — which resources were fetched again (the Vega
+  bundle must not be);
 * time from navigation start until every ``.chart`` on the area page holds an ``svg``
   (cold cache, median of several runs), unthrottled and under Lighthouse's mobile
   profile (150 ms RTT, 1.6 Mbit/s down, 4× CPU slowdown).
@@ -37,6 +39,8 @@ COMPRESSIBLE = re.compile(r"^(text/|application/(javascript|json|xml|manifest\+j
 SLOW_4G = {"offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8 * 0.9,
            "uploadThroughput": 750e3 / 8 * 0.9}
 CPU_SLOWDOWN = 4
+AREA_BUDGET_KB = 400  # an area page's first visit (issue: light pages)
+PLAIN_BUDGET_KB = 100  # a page without charts, first visit
 ALL_CHARTS_DRAWN = """() => {
     const charts = [...document.querySelectorAll('.chart')];
     if (document.readyState === 'loading' || charts.length === 0) return false;
@@ -136,12 +140,17 @@ def serve(site: Path) -> tuple[ThreadingHTTPServer, Recorder, str]:
 
 
 def area_pages(site: Path) -> list[tuple[str, int]]:
-    """(site-relative URL, number of charts) of every plan's area pages (plans/<plan_id>/areas/<n>/),
-    most charts first. The redirect pages at the old addresses (areas/<n>/) are not area pages."""
+    """(site-relative URL, number of charts) of every plan's area pages, most charts first.
+
+    An area page is plans/<plan_id>/areas/<n>.html (or plans/<plan_id>/areas/<n>/ where a site
+    is built with folder URLs); the redirect pages at the old addresses (areas/<n>/) are not
+    area pages, nor is a plan's index of areas."""
     pages = []
+    for html in sorted(site.glob("plans/*/areas/*.html")):
+        if html.name != "index.html":
+            pages.append((html.relative_to(site).as_posix(), html.read_text("utf-8").count('class="chart"')))
     for html in sorted(site.glob("plans/*/areas/*/index.html")):
-        count = html.read_text("utf-8").count('class="chart"')
-        pages.append((html.parent.relative_to(site).as_posix() + "/", count))
+        pages.append((html.parent.relative_to(site).as_posix() + "/", html.read_text("utf-8").count('class="chart"')))
     return sorted(pages, key=lambda p: (-p[1], p[0]))
 
 
@@ -230,6 +239,15 @@ def measure(site: Path, runs: int = 5, throttled_runs: int = 3) -> dict:
             second = visit_summary(recorder.reset())
             context.close()
 
+            plain = {}
+            for url in ("index.html", "methodology.html"):
+                context, page = new_page(browser, problems, base)
+                recorder.reset()
+                page.goto(base + url, wait_until="load")
+                page.wait_for_load_state("networkidle")
+                plain[url] = visit_summary(recorder.reset())
+                context.close()
+
             cold, warm = [], []
             for _ in range(runs):
                 context, page = new_page(browser, problems, base)
@@ -257,7 +275,7 @@ def measure(site: Path, runs: int = 5, throttled_runs: int = 3) -> dict:
     return {
         "site": str(site), "first_page": first_url, "first_charts": first_charts,
         "second_page": second_url, "second_charts": second_charts,
-        "first_visit": first, "second_visit": second,
+        "first_visit": first, "second_visit": second, "no_chart_visits": plain,
         # (first chart, every chart) per run, milliseconds from navigation start
         "charts_ms_cold": cold, "charts_ms_second_page": warm, "charts_ms_slow4g": slow,
         "area_html_gzip_kb": {k: v / 1000 for k, v in html_sizes.items()},
@@ -282,7 +300,17 @@ def markdown(result: dict) -> list[str]:
         f"{first['vega_kb']:.0f} KB |",
         f"| second page, same browser | `{result['second_page']}` | {result['second_charts']} | "
         f"{second['requests']} | {second['compressed_kb']:.0f} KB | "
-        f"{second['uncompressed_kb']:.0f} KB | {second['vega_kb']:.0f} KB |", "",
+        f"{second['uncompressed_kb']:.0f} KB | {second['vega_kb']:.0f} KB |",
+    ]
+    for url, visit in result.get("no_chart_visits", {}).items():
+        lines.append(f"| first (cold cache), no chart | `{url}` | 0 | {visit['requests']} | "
+                     f"{visit['compressed_kb']:.0f} KB | {visit['uncompressed_kb']:.0f} KB | "
+                     f"{visit['vega_kb']:.0f} KB |")
+    budgets = [(f"area page first visit ≤ {AREA_BUDGET_KB} KB", first["compressed_kb"] <= AREA_BUDGET_KB)]
+    budgets += [(f"`{url}` first visit ≤ {PLAIN_BUDGET_KB} KB", visit["compressed_kb"] <= PLAIN_BUDGET_KB)
+                for url, visit in result.get("no_chart_visits", {}).items()]
+    lines += [
+        "", "Budgets: " + "; ".join(f"{label}: {'met' if ok else '**missed**'}" for label, ok in budgets) + ".", "",
         "Fetched again on the second page (already fetched on the first): "
         + (", ".join(f"`{p}`" for p in second["refetched"]) or "nothing") + ".", "",
         "Largest resources of the first visit (compressed):", "",

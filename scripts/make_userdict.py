@@ -25,11 +25,14 @@ most of the plan's terms: the dictionary holds only the entries a term needs.
 
 What this script does
 ---------------------
-It builds the site once, strips the zero-width spaces from the search index (the text jieba
-was given) and, for a candidate dictionary, re-segments that text exactly as the plugin would
-and runs Material's own search worker on it in Debian's chromium (Playwright), typing every
-indicator name (``name_zh`` in each plan package; runs of Han characters and other words
-separated by spaces, see ``typed_query``) and every term in ``KEY_TERMS``. Starting from an
+It builds the site once (``carbon-site build --config carbon-site.toml``), strips the
+zero-width spaces from the search index (the text jieba was given) and, for a candidate
+dictionary, re-segments that text exactly as the plugin would and runs Material's own search
+worker on it in Debian's chromium (Playwright), typing every indicator name (``name_zh`` in
+each plan package; runs of Han characters and other words separated by spaces, see
+``typed_query``) and every term in ``KEY_TERMS``. Each must list its indicator's page,
+``plans/<plan_id>/indicators/<indicator_id>.html``, first; a name two plans share (the city's and
+the province's 二氧化碳排放量（碳达峰）) must list both pages before any other. Starting from an
 empty dictionary, while some query does not put its indicator first, or does so by a margin
 under ``MARGIN``, it tries the changes that make jieba's words agree with the browser's pieces
 for that query (a port of Material's ``segment()`` gives the pieces), in this order, and keeps
@@ -68,6 +71,7 @@ import json
 import logging
 import math
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -78,20 +82,22 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG = REPO_ROOT / "carbon-site.toml"
 DEFAULT_OUT = REPO_ROOT / "site_src" / "search" / "userdict.txt"
 
-# Plan terms a reader is likely to type, and the indicator pages they should bring up first.
-# 碳达峰 is not here: it names the whole plan, and every page whose title contains it (the
-# plan, the action areas, the leading group) matches it exactly as well as the indicator
-# 二氧化碳排放量（碳达峰）, so no dictionary entry can single that page out.
-KEY_TERMS: dict[str, tuple[str, ...]] = {
-    "森林覆盖率": ("forest-coverage",),
-    "保护性耕作": ("conservation-tillage-area",),
-    "非化石能源消费比重": ("non-fossil-share",),
-    "弃电率": ("renewable-curtailment-rate",),
-    "秸秆综合利用率": ("straw-utilization-rate",),
-    "绿色出行": ("green-travel-share",),
-    "装配式建筑": ("prefab-building-share",),
+# Plan terms a reader is likely to type, and the indicators (plan_id, indicator_id) whose pages
+# they should bring up first. 碳达峰 is not here: it names the whole plan, and every page whose
+# title contains it (the plan, the action areas, the leading group) matches it exactly as well
+# as the indicator 二氧化碳排放量（碳达峰）, so no dictionary entry can single that page out.
+SONGYUAN = "songyuan-carbon-peak-2023"
+KEY_TERMS: dict[str, tuple[tuple[str, str], ...]] = {
+    "森林覆盖率": ((SONGYUAN, "forest-coverage"),),
+    "保护性耕作": ((SONGYUAN, "conservation-tillage-area"),),
+    "非化石能源消费比重": ((SONGYUAN, "non-fossil-share"),),
+    "弃电率": ((SONGYUAN, "renewable-curtailment-rate"),),
+    "秸秆综合利用率": ((SONGYUAN, "straw-utilization-rate"),),
+    "绿色出行": ((SONGYUAN, "green-travel-share"),),
+    "装配式建筑": ((SONGYUAN, "prefab-building-share"),),
 }
 
 HIGH = 100_000   # frequency of a word jieba must keep whole (beats any route through its own words)
@@ -113,13 +119,37 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # ---------------------------------------------------------------- what is searched for
 
 
-def indicator_names(data_dir: Path) -> list[tuple[str, str]]:
-    """(name_zh, indicator_id) of every indicator in every package under data_dir."""
+def _table(package: Path, descriptor: dict, name: str) -> list[dict[str, str]]:
+    """The rows of one resource of a package (UTF-8, with or without Excel's BOM)."""
+    resource = next(r for r in descriptor["resources"] if r.get("name") == name)
+    with (package / resource["path"]).open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def indicator_names(data_dir: Path) -> list[tuple[str, str, str]]:
+    """(name_zh, plan_id, indicator_id) of every indicator of every plan package under data_dir.
+
+    A plan package is one whose descriptor has a ``plans`` and an ``indicators`` resource,
+    whatever its folder is called; its indicators belong to its plan.
+    """
     names = []
-    for path in sorted(data_dir.glob("*/data/indicators.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            names += [(row["name_zh"], row["indicator_id"]) for row in csv.DictReader(handle)]
+    for descriptor_file in sorted(data_dir.glob("*/datapackage.json")):
+        package = descriptor_file.parent
+        descriptor = json.loads(descriptor_file.read_text(encoding="utf-8-sig"))
+        resources = {r.get("name") for r in descriptor.get("resources", [])}
+        if not {"plans", "indicators"} <= resources:
+            continue
+        (plan,) = _table(package, descriptor, "plans")
+        names += [(row["name_zh"], plan["plan_id"], row["indicator_id"])
+                  for row in _table(package, descriptor, "indicators")]
     return names
+
+
+def indicator_page(plan_id: str, indicator_id: str) -> str:
+    """The address of an indicator's page, as the builder writes it (builder/site/urls.py)."""
+    from builder.site.urls import Urls, page_url
+
+    return page_url(Urls().indicator(plan_id, indicator_id))
 
 
 def typed_query(name: str) -> str:
@@ -135,10 +165,10 @@ def typed_query(name: str) -> str:
 def expected_pages(data_dir: Path) -> dict[str, set[str]]:
     """Query → the indicator pages that should come first (several when names are shared)."""
     wanted: dict[str, set[str]] = {}
-    for name, indicator_id in indicator_names(data_dir):
-        wanted.setdefault(typed_query(name), set()).add(f"indicators/{indicator_id}/")
-    for term, ids in KEY_TERMS.items():
-        wanted.setdefault(term, set()).update(f"indicators/{i}/" for i in ids)
+    for name, plan_id, indicator_id in indicator_names(data_dir):
+        wanted.setdefault(typed_query(name), set()).add(indicator_page(plan_id, indicator_id))
+    for term, keys in KEY_TERMS.items():
+        wanted.setdefault(term, set()).update(indicator_page(*key) for key in keys)
     return wanted
 
 
@@ -435,11 +465,17 @@ def dictionary_text(entries: dict[str, int]) -> str:
     return "".join(f"{word} {freq}\n" for word, freq in sorted(entries.items()))
 
 
-def build_site(data_dir: Path, tmp: Path) -> Path:
-    """A fresh build of data_dir (the text of its index does not depend on the dictionary)."""
+def build_site(config: Path, data_dir: Path, tmp: Path) -> Path:
+    """A fresh build of the project (the text of its index does not depend on the dictionary).
+
+    The build reads a copy of the data: a build records a new data release in the data root
+    (releases.json), and this script must not change the project's data.
+    """
+    data = tmp / "data"
+    shutil.copytree(data_dir, data)
     exe = Path(sys.executable).parent / "carbon-site"
-    subprocess.run([str(exe), "build", "--data", str(data_dir), "--out", str(tmp / "site"),
-                    "--build-dir", str(tmp / "build"), "-q"], check=True)
+    subprocess.run([str(exe), "build", "--config", str(config), "--data", str(data),
+                    "--out", str(tmp / "site"), "--build-dir", str(tmp / "build"), "-q"], check=True)
     return tmp / "site"
 
 
@@ -457,6 +493,8 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: find the dictionary, write it, print the ranks; exit 1 if a query misses."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      epilog="Example: .venv/bin/python scripts/make_userdict.py")
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
+                        help="site config of the project to build (default: carbon-site.toml)")
     parser.add_argument("--data", type=Path, default=REPO_ROOT / "datapackages",
                         help="data root (default: datapackages/)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
@@ -464,9 +502,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     wanted = expected_pages(args.data)
-    names = [name for name, _ in indicator_names(args.data)]
+    names = [name for name, _, _ in indicator_names(args.data)]
     with tempfile.TemporaryDirectory(prefix="make-userdict-") as tmp:
-        site = build_site(args.data, Path(tmp))
+        site = build_site(args.config, args.data, Path(tmp))
         raw = unsegmented(json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8")))
         with BrowserSearch(site) as search:
             entries, results = make_entries(raw, wanted, names, search)

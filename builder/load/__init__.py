@@ -72,6 +72,12 @@ class _RootLoader:
         plans: list[PlanPackage] = []
         values: list[ValuesPackage] = []
         packages: list[Package] = []
+        if (self.data_dir / "datapackage.json").is_file():  # --data names one package, not the data root
+            self.add("package-missing", "给出的数据目录本身是一个数据包，而不是包含各数据包的目录",
+                     file=self.prefix or str(self.data_dir),
+                     hint=f"--data 应指向包含各数据包的目录（如 datapackages），而不是单个数据包；"
+                          f"试试 --data {shown(str(self.data_dir.parent))}")
+            return DataRoot(plans=(), unreadable=True)
         for entry in sorted(self.data_dir.iterdir()):
             if entry.name.startswith(".") or not entry.is_dir():
                 continue
@@ -90,12 +96,8 @@ class _RootLoader:
             packages.append(loaded.package)
             (plans if isinstance(loaded, PlanPackage) else values).append(loaded)
         if not plans and not self.report.has_errors:
-            hint = None
-            if (self.data_dir / "datapackage.json").exists():  # --data names one package, not the data root
-                hint = (f"--data 应指向包含各数据包的目录（如 datapackages），而不是单个数据包；"
-                        f"试试 --data {shown(str(self.data_dir.parent))}")
             self.add("package-missing", "数据目录中没有规划数据包（含 plans 表的数据包）",
-                     file=self.prefix or str(self.data_dir), hint=hint)
+                     file=self.prefix or str(self.data_dir))
         self.check_unique(plans, values, packages)
         return DataRoot(plans=order_plans(plans), values=values[0] if values else None,
                         packages=tuple(sorted(packages, key=lambda p: p.folder)),
@@ -107,6 +109,7 @@ class _RootLoader:
         if has_data:
             self.add("descriptor-missing", f"“{shown(entry.name)}”中有数据文件，但没有 datapackage.json",
                      file=f"{display}/datapackage.json")
+            self.unreadable = True  # any plan, indicator or source may be in the package that could not be read
         else:
             self.add("unknown-package", f"子目录“{shown(entry.name)}”没有 datapackage.json，不是数据包，已忽略",
                      file=display)
@@ -174,13 +177,16 @@ class _RootLoader:
                 self.add("descriptor-invalid", f"{FURNITURE_KEY}.{key} 必须是由正则表达式（文字）组成的数组",
                          file=file, row=line, field=f"{FURNITURE_KEY}.{key}")
                 continue
+            valid = []
             for pattern in patterns:
                 try:
                     re.compile(pattern)
-                except (re.error, RecursionError):
+                except (re.error, RecursionError, OverflowError):
                     self.add("descriptor-invalid", f"{FURNITURE_KEY}.{key} 中的“{pattern}”不是合法的正则表达式",
                              file=file, row=line, field=f"{FURNITURE_KEY}.{key}")
-            found[key] = tuple(patterns)
+                    continue
+                valid.append(pattern)
+            found[key] = tuple(valid)
         return Furniture(found.get("lines", ()), found.get("fragments", ()))
 
     def read_readme(self, reader: PackageReader) -> None:
@@ -256,6 +262,7 @@ class _RootLoader:
         for plan in plans:
             other = seen_plans.setdefault(plan.plan_id, plan)
             if other is not plan:
+                self.unreadable = True  # which of the two a reference means cannot be told
                 self.add("duplicate-plan-id", f"规划标识“{plan.plan_id}”已被 {other.package.file_for('plans')} 使用",
                          file=plan.package.file_for("plans"), row=plan.plan.row, field="plan_id")
         for extra in values[1:]:

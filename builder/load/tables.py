@@ -426,9 +426,15 @@ class PackageReader:
         return len(self.report.problems) == before
 
     def check_characters(self, table: Table) -> None:
-        """Report every cell holding a control character (NUL, ESC, C1 ...) or mojibake; such rows are left out."""
+        """Report every cell that is too long, holds a control character (NUL, ESC, C1 ...) or is mojibake;
+        such rows are left out."""
         for number, (record, start) in enumerate(zip(table.records, table.lines[1:]), start=2):
             for name, cell in zip(table.header, record):
+                if len(cell) > CELL_LIMIT:  # checked here: another library may have raised csv's own limit
+                    self.add("cell-too-large", f"这个单元格有 {len(cell):,} 个字符，超过上限 {CELL_LIMIT:,}", file=table.file,
+                             row=start, field=name)
+                    table.bad_rows.add(number)
+                    continue
                 found = first_control(cell, cell=True)
                 if found is not None:
                     line, ch = found

@@ -8,7 +8,7 @@ module (``builder.text``), so the same input gives the same text.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import jinja2
 
@@ -18,7 +18,7 @@ from builder.problems import CATALOGUE
 from builder.progress import Assessment
 from builder.site import contexts as c
 from builder.site.render import render
-from builder.site.urls import ABOUT, HOME, METHODOLOGY, Urls
+from builder.site.urls import ABOUT, CODES, HOME, METHODOLOGY, Urls
 from builder.text import zh
 
 AssessmentMap = Mapping[tuple[str, str], Assessment]
@@ -391,6 +391,8 @@ def render_pages(site: SiteModel, env: jinja2.Environment, *, portal: bool) -> d
         put("plan.md.j2", plan_text_page(site, plan))
         if data.children(plan):
             put("compare.md.j2", compare_page(site, plan))
-    put("methodology.md.j2", methodology_page(data))
+    method = methodology_page(data)
+    put("methodology.md.j2", method)
+    put("codes.md.j2", replace(method, page_path=CODES))
     put("about.md.j2", c.AboutPage(ABOUT, tuple(site.summary(p) for p in data.plans)))
     return rendered

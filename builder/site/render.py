@@ -150,13 +150,15 @@ class _ChartTables:
         return written[1]
 
 
-def front_matter(title: str, description: str = "", charts: bool = False, image: str = "") -> Markup:
+def front_matter(title: str, description: str = "", charts: bool = False, image: str = "",
+                 searched: bool = True) -> Markup:
     """A page's front matter: its title and description as the theme prints them (escaped once, here).
 
     The theme prints page.meta.title and page.meta.description as they are, so they are
     HTML-escaped text; each is a JSON string, which is also a YAML double-quoted scalar.
     ``charts`` asks the theme to load the chart library on this page; ``image`` is the
-    docs-relative share image of the page (its chart), for share cards.
+    docs-relative share image of the page (its chart), for share cards; ``searched`` false
+    leaves the page out of the search index (found through a page that lists it).
     """
     lines = ["---", f"title: {_yaml_text(title)}"]
     if description:
@@ -165,6 +167,8 @@ def front_matter(title: str, description: str = "", charts: bool = False, image:
         lines.append("charts: true")
     if image:
         lines.append(f"image: {json.dumps(image)}")
+    if not searched:
+        lines += ["search:", "  exclude: true"]
     lines.append("---")
     return Markup("\n".join(lines) + "\n\n")
 

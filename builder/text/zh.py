@@ -389,16 +389,17 @@ def chart_base_note(target: Target, assessment: Assessment) -> str:
     return "基准值"
 
 
+# A chart label is two short lines (what, then how much), so it fits beside its point on a phone.
 def chart_base_label(year: int, text: str) -> str:
-    return f"{year} 年基准 {text}"
+    return f"{year} 年基准\n{text}"
 
 
 def chart_target_label(year: int, text: str) -> str:
-    return f"{year} 年目标 {text}"
+    return f"{year} 年目标\n{text}"
 
 
 def chart_undated_label(target: Target, indicator: Indicator) -> str:
-    return f"目标：{describe_target(target, indicator)}{CHART_UNDATED}"
+    return f"目标{CHART_UNDATED}\n{describe_target(target, indicator)}"
 
 
 def _change_words(target: Target, indicator: Indicator) -> str:
@@ -429,15 +430,15 @@ def chart_change_start_note(kind: str, base_year: int, published: bool) -> str:
 
 
 def chart_change_start_label(year: int) -> str:
-    return f"{year} 年起点 0"
+    return f"{year} 年起点\n0"
 
 
 def chart_change_target_label(target: Target, indicator: Indicator) -> str:
-    return f"{target.target_year} 年目标：{_change_words(target, indicator)}"
+    return f"{target.target_year} 年目标\n{_change_words(target, indicator)}"
 
 
 def chart_change_undated_label(target: Target, indicator: Indicator) -> str:
-    return f"目标：{_change_words(target, indicator)}{CHART_UNDATED}"
+    return f"目标{CHART_UNDATED}\n{_change_words(target, indicator)}"
 
 
 def chart_y_title(layout, indicator: Indicator) -> str:

@@ -1,10 +1,17 @@
-"""Real-browser fixtures: build the real datapackages/ once, serve the site on 127.0.0.1,
-and drive Debian's chromium through Playwright (no browser download, no other host)."""
+"""Real-browser fixtures: serve the built sites on 127.0.0.1 and drive Debian's chromium
+through Playwright (no browser download, no other host).
+
+Two sites, each built once per session by tests/conftest.py: ``built_site`` (the real
+project, carbon-site.toml + datapackages/, whose home is the Songyuan plan) and
+``built_portal`` (the SYNTHETIC portal project, whose home lists every plan). ``browse()``
+opens pages of the real site, ``browse(portal=True)`` of the portal; the portal is built
+only when a test asks for it."""
 from __future__ import annotations
 
 import functools
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,6 +34,7 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 INLINE_SCHEMES = {"data", "blob", "about"}
 CHART_TIMEOUT_MS = 30_000
+REDIRECT_TIMEOUT_MS = 10_000
 
 MOBILE = {
     "viewport": {"width": 375, "height": 812},
@@ -37,7 +45,7 @@ MOBILE = {
 
 
 # ---------------------------------------------------------------- serve
-# The real site is built once per session by tests/conftest.py::built_site.
+# The sites are built once per session by tests/conftest.py (built_site, built_portal).
 
 
 class SiteServer(ThreadingHTTPServer):
@@ -83,31 +91,50 @@ class Served:
     server: SiteServer
 
     def url(self, path: str) -> str:
-        """Absolute URL of a site-relative path such as "areas/1/"."""
+        """Absolute URL of a site-relative path such as "plans/<plan_id>/areas/1.html"."""
         return self.root + path.lstrip("/")
 
+    def path_of(self, url: str) -> str:
+        """The site-relative path of an absolute URL on this server (the inverse of url)."""
+        return url.removeprefix(self.root).split("#", 1)[0]
 
-@pytest.fixture(scope="session")
-def served(built_site: Path) -> Iterator[Served]:
-    """The built site served over HTTP on 127.0.0.1 from a daemon thread."""
-    server = SiteServer(built_site)
+
+@contextmanager
+def serving(site: Path) -> Iterator[Served]:
+    """A built site served over HTTP on 127.0.0.1 from a daemon thread."""
+    server = SiteServer(site)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     host, port = server.server_address[:2]
     try:
-        yield Served(root=f"http://{host}:{port}/", site=built_site, server=server)
+        yield Served(root=f"http://{host}:{port}/", site=site, server=server)
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
 
 
-# ---------------------------------------------------------------- browser
+@pytest.fixture(scope="session")
+def served(built_site: Path) -> Iterator[Served]:
+    """The real site, served on 127.0.0.1."""
+    with serving(built_site) as handle:
+        yield handle
 
 
 @pytest.fixture(scope="session")
+def served_portal(built_portal: Path) -> Iterator[Served]:
+    """The SYNTHETIC portal site, served on 127.0.0.1."""
+    with serving(built_portal) as handle:
+        yield handle
+
+
+# ---------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """One Debian chromium per session."""
+    """One Debian chromium per test module. (Not per session: Playwright's sync API allows one
+    instance at a time in a thread, and a module may start its own.)"""
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -124,14 +151,20 @@ class PageLog:
     page_errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)       # requests to any other host (aborted)
-    failed: list[str] = field(default_factory=list)        # local responses >= 400 and failed requests
+    bad_responses: list[str] = field(default_factory=list)  # local responses >= 400
+    failed: list[str] = field(default_factory=list)        # local requests that got no response
 
     def problems(self) -> list[str]:
         """Console errors, uncaught exceptions and broken local requests, one line each."""
+        return self.errors() + [f"request failed: {m}" for m in self.failed]
+
+    def errors(self) -> list[str]:
+        """Console errors, uncaught exceptions and local responses >= 400 (not requests cut short
+        by the test navigating on), one line each."""
         return (
             [f"console.error: {m}" for m in self.console_errors]
             + [f"uncaught exception: {m}" for m in self.page_errors]
-            + [f"request failed: {m}" for m in self.failed]
+            + [f"HTTP {m}" for m in self.bad_responses]
         )
 
 
@@ -149,20 +182,35 @@ class Browsing:
     served: Served
     log: PageLog
 
-    def open(self, path: str, *, wait_for_charts: bool = True) -> Page:
-        """Open a site page, check it answered 200, and (by default) wait until its charts are drawn."""
+    def open(self, path: str, *, wait_for_charts: bool = True, landing: str | None = None) -> Page:
+        """Open a site page, check it answered 200, and (by default) wait until its charts are drawn.
+
+        For an old URL that redirects, landing is the site path the reader must end up on:
+        the test fails unless the browser arrives there."""
+        page = self.new_page()
+        response = page.goto(self.served.url(path), wait_until="load" if landing is None else "commit")
+        assert response is not None and response.status == 200, (
+            f"{path}: HTTP {response.status if response else 'no response'}")
+        if landing is not None:
+            try:
+                page.wait_for_url(self.served.url(landing), wait_until="load", timeout=REDIRECT_TIMEOUT_MS)
+            except PlaywrightTimeout:
+                pytest.fail(f"{path}: the browser did not arrive at {landing} within "
+                            f"{REDIRECT_TIMEOUT_MS // 1000}s; it is at {self.served.path_of(page.url)!r}",
+                            pytrace=False)
+        if wait_for_charts:
+            wait_until_charts_drawn(page, landing if landing is not None else path)
+        return page
+
+    def new_page(self) -> Page:
+        """A blank page in this context whose errors, failed requests and local 4xx/5xx go to the log."""
         page = self.context.new_page()
         page.on("console", lambda msg: msg.type == "error" and self.log.console_errors.append(
             f"{msg.text} ({msg.location.get('url', '')}:{msg.location.get('lineNumber', '')})"))
         page.on("pageerror", lambda exc: self.log.page_errors.append(str(exc)))
-        page.on("response", lambda r: r.status >= 400 and self.log.failed.append(f"{r.status} {r.url}"))
+        page.on("response", lambda r: r.status >= 400 and self.log.bad_responses.append(f"{r.status} {r.url}"))
         page.on("requestfailed", lambda r: is_local(r.url) and self.log.failed.append(
             f"{r.failure} {r.url}"))
-        response = page.goto(self.served.url(path), wait_until="load")
-        assert response is not None and response.status == 200, (
-            f"{path}: HTTP {response.status if response else 'no response'}")
-        if wait_for_charts:
-            wait_until_charts_drawn(page, path)
         return page
 
     @staticmethod
@@ -186,11 +234,13 @@ def _route_local_only(log: PageLog, route: Route) -> None:
 
 
 @pytest.fixture
-def browse(chromium: Browser, served: Served) -> Iterator[Callable[..., Browsing]]:
-    """Factory: `browse()` or `browse(mobile=True)` gives a fresh context (closed at teardown)."""
+def browse(chromium: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., Browsing]]:
+    """Factory: `browse()` gives a fresh context on the real site, `browse(portal=True)` on the portal;
+    `mobile=True` a 375 px phone; `route=False` only watches requests (keeps the HTTP cache on)."""
     contexts: list[BrowserContext] = []
 
-    def make(*, mobile: bool = False, route: bool = True) -> Browsing:
+    def make(*, mobile: bool = False, route: bool = True, portal: bool = False) -> Browsing:
+        served = request.getfixturevalue("served_portal" if portal else "served")
         options = dict(MOBILE) if mobile else {"viewport": {"width": 1280, "height": 900}}
         context = chromium.new_context(locale="zh-CN", service_workers="block", **options)
         contexts.append(context)

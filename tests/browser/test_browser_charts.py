@@ -1,99 +1,123 @@
-"""Charts in a real browser: every action-area page draws a chart for each of its indicators,
-from one copy of the Vega bundle served by the site itself and reused across pages."""
+"""Charts in a real browser: every plan's action-area pages draw a chart for each of their
+indicators with a number to draw, from one copy of the Vega bundle served by the site itself,
+fetched once and reused across pages. (That pages without a chart do not load the bundle is
+checked in test_reader.py.)"""
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import pytest
+from site_data import PORTAL, REAL, Project, page_url
+
+from builder.text import zh
 
 pytestmark = pytest.mark.browser
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "datapackages"
-PLAN_AREAS = 10  # the plan's clause 四 has ten action areas
+SONGYUAN_AREAS = 10  # the Songyuan plan's clause 三 has ten action areas
 
 
-def _area_dirs(site: Path) -> list[str]:
-    """Area page ids as built: site/areas/<id>/index.html."""
-    return sorted((p.parent.name for p in (site / "areas").glob("*/index.html")),
-                  key=lambda name: (len(name), name))
+def _built_area_pages(site, project: Project, plan_id: str) -> set[str]:
+    """The HTML files under a plan's areas/ folder, but its index of areas."""
+    index = page_url(project.urls.areas_index(plan_id))
+    folder = site / project.urls.plan_dir(plan_id) / "areas"
+    return {p.relative_to(site).as_posix() for p in folder.rglob("*.html")} - {index}
 
 
-def _rows(package: str, resource: str) -> list[dict[str, str]]:
-    with (DATA_DIR / package / "data" / f"{resource}.csv").open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+def _check_area_charts(session, project: Project) -> tuple[int, list[str]]:
+    """Open every area page of every plan; (charts seen, failures)."""
+    failures, total = [], 0
+    for plan in project.plans():
+        expected = project.chartable_by_area(plan)
+        for area in plan.area_ids():
+            path = page_url(project.urls.area(plan.plan_id, int(area)))
+            page = session.open(path, wait_for_charts=False)
+            states = session.draw_charts(page)
+            drawn = [s["id"] for s in states if s["drawn"]]
+            empty = [s["id"] for s in states if not s["drawn"]]
+            charted = set(page.eval_on_selector_all(".chart", "els => els.map(e => e.dataset.chart || '')"))
+            missing = sorted(expected.get(area, set()) - charted)
+            extra = sorted(charted - expected.get(area, set()))
+            total += len(states)
+            if empty:
+                failures.append(f"{path}: {len(drawn)} of {len(states)} charts drawn; empty: {', '.join(empty)}")
+            if missing:
+                failures.append(f"{path}: no chart (data-chart) for indicators with a numeric target or "
+                                f"published value: {', '.join(missing)}")
+            if extra:
+                failures.append(f"{path}: charts for indicators of another area or with nothing to draw: "
+                                f"{', '.join(extra)}")
+            page.close()
+    return total, failures
 
 
-def _chartable_indicators_by_area() -> dict[str, set[str]]:
-    """Songyuan indicators per area that have something to draw: a published value or a numeric target.
-    (An indicator whose targets are all qualitative or deferred has no number to chart.)"""
-    numeric = {r["indicator_id"] for r in _rows("songyuan-plan", "targets") if r["target_value"].strip()}
-    observed = {r["indicator_id"] for r in _rows("published-values", "observations")}
-    by_area: dict[str, set[str]] = {}
-    for row in _rows("songyuan-plan", "indicators"):
-        if row["area_id"] and row["indicator_id"] in numeric | observed:
-            by_area.setdefault(row["area_id"], set()).add(row["indicator_id"])
-    return by_area
+def test_every_plan_has_one_page_per_action_area(built_site):
+    """Each plan on the real site has exactly one area page per row of its action_areas table,
+    under plans/<plan_id>/areas/, and no other; Songyuan's plan has ten."""
+    found = {plan.plan_id: _built_area_pages(built_site, REAL, plan.plan_id) for plan in REAL.plans()}
+    expected = {plan.plan_id: {page_url(REAL.urls.area(plan.plan_id, int(a))) for a in plan.area_ids()}
+                for plan in REAL.plans()}
+    assert found == expected
+    assert len(found[REAL.home]) == SONGYUAN_AREAS, sorted(found[REAL.home])
 
 
-def _open_and_draw(session, path: str):
-    """Open a page, scroll through its charts and fail unless every one of them is drawn."""
-    page = session.open(path, wait_for_charts=False)
-    empty = [s["id"] for s in session.draw_charts(page) if not s["drawn"]]
-    assert not empty, f"{path}: charts not drawn: {', '.join(empty)}"
-    return page
-
-
-def test_site_has_one_page_per_action_area(built_site):
-    """The plan has ten action areas, so the site has exactly ten area pages."""
-    areas = _area_dirs(built_site)
-    assert len(areas) == PLAN_AREAS, f"area pages found: {areas}"
-
-
-def test_every_area_page_draws_all_its_charts(browse, built_site):
-    """Each area page has a chart for every indicator of the area with a number to draw (a published
-    value or a numeric target), and Vega draws every chart container it has."""
-    areas = _area_dirs(built_site)
-    assert areas, "no area pages in the built site"
-    expected = _chartable_indicators_by_area()
-    session = browse()
-    failures = []
-    total = 0
-    for area in areas:
-        page = session.open(f"areas/{area}/", wait_for_charts=False)
-        states = session.draw_charts(page)
-        drawn = [s["id"] for s in states if s["drawn"]]
-        empty = [s["id"] for s in states if not s["drawn"]]
-        charted = set(page.eval_on_selector_all(".chart", "els => els.map(e => e.dataset.chart || '')"))
-        missing = sorted(expected.get(area, set()) - charted)
-        total += len(states)
-        if not states and expected.get(area):
-            failures.append(f"areas/{area}/: no .chart container, but the area has indicators with a numeric target")
-        if empty:
-            failures.append(f"areas/{area}/: {len(drawn)} of {len(states)} charts drawn; empty: {', '.join(empty)}")
-        if missing:
-            failures.append(f"areas/{area}/: no chart (data-chart) for indicators with a numeric target or "
-                            f"published value: {', '.join(missing)}")
-        page.close()
+def test_every_area_page_of_the_real_site_draws_all_its_charts(browse):
+    """Each area page of both plans has a chart for every indicator of the area with a number to
+    draw (a published value or a numeric target), and Vega draws every chart container it has."""
+    total, failures = _check_area_charts(browse(), REAL)
     assert total > 0, "no area page has any .chart container"
     assert not failures, "\n".join(failures)
 
 
-def test_vega_bundle_is_fetched_once_from_the_site_and_reused(browse, served, built_site):
+def test_every_area_page_of_the_portal_draws_all_its_charts(browse):
+    """The same on the SYNTHETIC portal, whose plans have published values (observed series)."""
+    total, failures = _check_area_charts(browse(portal=True), PORTAL)
+    assert total > 0, "no area page of the portal has any .chart container"
+    assert not failures, "\n".join(failures)
+
+
+# The 类别 (series) cell of every row of the page's chart data tables: the tables with a 类别 column.
+_DATA_TABLE_KINDS_JS = """
+() => [...document.querySelectorAll('.md-content table')].flatMap(table => {
+  const col = [...table.querySelectorAll('thead th')].findIndex(th => th.innerText.trim() === '类别');
+  return col < 0 ? [] : [...table.querySelectorAll('tbody tr')].map(tr => tr.children[col].innerText);
+})
+"""
+
+
+def test_indicator_pages_with_published_values_draw_their_chart(browse):
+    """On the portal, every indicator page whose indicator has published values draws its chart,
+    and the chart's data table lists each published value on a row of its own (公开数值)."""
+    session = browse(portal=True)
+    failures = []
+    observed = PORTAL.observed()
+    assert observed, "the SYNTHETIC portal data has no published values"
+    for (plan_id, indicator_id), count in sorted(observed.items()):
+        path = page_url(PORTAL.urls.indicator(plan_id, indicator_id))
+        page = session.open(path, wait_for_charts=False)
+        states = session.draw_charts(page)
+        if [s["id"] for s in states] != [f"chart-{indicator_id}"] or not all(s["drawn"] for s in states):
+            failures.append(f"{path}: charts {states}, expected one drawn chart-{indicator_id}")
+        kinds = page.evaluate(_DATA_TABLE_KINDS_JS)
+        if sum(k.strip() == zh.SERIES["observed"] for k in kinds) != count:
+            failures.append(f"{path}: {count} published values, but the data table's 类别 column is {kinds}")
+        page.close()
+    assert not failures, "\n".join(failures)
+
+
+def test_vega_bundle_is_fetched_once_from_the_site_and_reused(browse, served):
     """Two area pages in one browser: the Vega bundle comes from 127.0.0.1 under assets/vega/,
     is downloaded once, and the second page draws its charts from the cached copy."""
-    areas = _area_dirs(built_site)
-    assert len(areas) >= 2, f"need two area pages, found {areas}"
+    with_charts = [page_url(REAL.urls.area(REAL.home, int(a))) for a, ids in
+                   sorted(REAL.chartable_by_area(REAL.plan(REAL.home)).items()) if ids]
+    assert len(with_charts) >= 2, f"need two area pages with charts, found {with_charts}"
     session = browse(route=False)  # routing would switch the browser's HTTP cache off
     start = served.server.hit_count()
-    first = _open_and_draw(session, f"areas/{areas[0]}/")
+    first = session.open(with_charts[0])
     first_scripts = first.eval_on_selector_all("script[src]", "els => els.map(e => e.src)")
-    second = _open_and_draw(session, f"areas/{areas[1]}/")
+    second = session.open(with_charts[1])
     second_scripts = second.eval_on_selector_all("script[src]", "els => els.map(e => e.src)")
     hits = served.server.hits_since(start)
 
     vega_scripts = [s for s in first_scripts if "/assets/vega/" in s]
-    assert len(vega_scripts) == 1, f"scripts under assets/vega/ on areas/{areas[0]}/: {first_scripts}"
+    assert len(vega_scripts) == 1, f"scripts under assets/vega/ on {with_charts[0]}: {first_scripts}"
     assert vega_scripts[0].startswith(served.root), f"Vega bundle not from the site: {vega_scripts[0]}"
     assert [s for s in second_scripts if "/assets/vega/" in s] == vega_scripts, (
         f"the two pages refer to the Vega bundle by different URLs: {vega_scripts} vs {second_scripts}")

@@ -1,9 +1,11 @@
 """Chinese search, in a real browser: typing an indicator's name finds that indicator first.
 
-For every indicator of both plans in datapackages/, typing its Chinese name (name_zh) into the
-home page's search box must list that indicator's page as the first result; a name shared by
-several indicators must list all of them before anything else. The key plan terms in
-KEY_TERMS likewise bring up their indicator first.
+For every indicator of every plan in the real project (the Songyuan plan and its province's
+plan, found in datapackages/ by their resources), typing its Chinese name (name_zh) into the
+home page's search box must list that indicator's page (plans/<plan_id>/indicators/…) as the
+first result; a name shared by several indicators (the two plans' 二氧化碳排放量（碳达峰）)
+must list all of them before anything else. The key plan terms in KEY_TERMS likewise bring up
+their indicator first.
 
 The index is segmented by jieba with site_src/search/userdict.txt, the query by Material's
 search worker, and they must agree: when this test fails, run scripts/make_userdict.py (its
@@ -16,24 +18,24 @@ typed exactly as written finds nothing at all, whatever the dictionary holds.
 """
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from site_data import REAL, page_url
+
+from builder.site.urls import HOME
 
 pytestmark = pytest.mark.browser
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "datapackages"
 RESULT_TIMEOUT_MS = 10_000
 
-# Plan terms a reader is likely to type, and the indicators they should bring up first.
-# (碳达峰 is not one: it names the whole plan, and every page with it in its title matches it
-# as well as 二氧化碳排放量（碳达峰）.)
+# Plan terms a reader is likely to type, and the home plan's indicators they should bring up
+# first. (碳达峰 is not one: it names the whole plan, and every page with it in its title
+# matches it as well as 二氧化碳排放量（碳达峰）.)
 KEY_TERMS = {
     "森林覆盖率": ("forest-coverage",),
     "保护性耕作": ("conservation-tillage-area",),
@@ -53,28 +55,28 @@ def typed_query(name: str) -> str:
     return " ".join(_WORDS.findall(name))
 
 
-def _name_searches() -> dict[str, set[str]]:
-    """Typed name -> the indicators of both plans that bear it."""
-    wanted: dict[str, set[str]] = {}
-    for path in sorted(DATA_DIR.glob("*/data/indicators.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                wanted.setdefault(typed_query(row["name_zh"]), set()).add(row["indicator_id"])
+def _name_searches() -> dict[str, set[tuple[str, str]]]:
+    """Typed name -> the (plan_id, indicator_id) of every plan's indicators that bear it."""
+    wanted: dict[str, set[tuple[str, str]]] = {}
+    for plan in REAL.plans():
+        for row in plan.rows("indicators"):
+            wanted.setdefault(typed_query(row["name_zh"]), set()).add((plan.plan_id, row["indicator_id"]))
     return wanted
 
 
-def _searches() -> dict[str, set[str]]:
+def _searches() -> dict[str, set[tuple[str, str]]]:
     """Query -> the indicators whose pages must be the first results: names, then key terms."""
-    wanted = {query: set(ids) for query, ids in NAME_SEARCHES.items()}
+    wanted = {query: set(keys) for query, keys in NAME_SEARCHES.items()}
     for term, ids in KEY_TERMS.items():
-        wanted.setdefault(term, set()).update(ids)
+        wanted.setdefault(term, set()).update((REAL.home, i) for i in ids)
     return wanted
 
 
 NAME_SEARCHES = _name_searches()
 SEARCHES = _searches()
-CASES = [pytest.param(query, frozenset(ids), id=("" if query in NAME_SEARCHES else "term-") + "+".join(sorted(ids)))
-         for query, ids in sorted(SEARCHES.items())]
+CASES = [pytest.param(query, frozenset(keys), id=("" if query in NAME_SEARCHES else "term-")
+                      + "+".join(sorted(f"{p}/{i}" for p, i in keys)))
+         for query, keys in sorted(SEARCHES.items())]
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +85,7 @@ def search_box(chromium: Browser, served) -> Iterator[tuple[Page, Locator]]:
     context = chromium.new_context(locale="zh-CN", service_workers="block",
                                    viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(served.url(""), wait_until="load")
+    page.goto(served.url(page_url(HOME)), wait_until="load")
     page.keyboard.press("/")
     box = page.locator("input.md-search__input")
     box.wait_for(state="visible")
@@ -107,22 +109,27 @@ def result_pages(page: Page, box: Locator, query: str) -> list[str]:
         return []
     hrefs = page.evaluate("() => [...document.querySelectorAll('.md-search-result__item')]"
                           ".map(li => li.querySelector('a.md-search-result__link').href)")
-    root = urlsplit(page.url).path
-    return [urlsplit(href).path.removeprefix(root) for href in hrefs]
+    return [urlsplit(href).path.removeprefix("/") for href in hrefs]
 
 
-def test_searches_cover_both_plans_and_the_key_terms():
-    """Guards the parametrisation below: it covers both plans' indicators and the key terms."""
-    ids = {i for wanted in NAME_SEARCHES.values() for i in wanted}
-    assert any(i.startswith("jl-") for i in ids) and any(not i.startswith("jl-") for i in ids)
+def test_searches_cover_every_plan_every_indicator_and_the_key_terms():
+    """Guards the parametrisation below: it covers every indicator of every plan on the site,
+    including one name two plans share, and the key terms (each naming one of the home plan's
+    indicators)."""
+    named = {key for keys in NAME_SEARCHES.values() for key in keys}
+    assert named == {(plan.plan_id, i) for plan in REAL.plans() for i in plan.indicator_ids()}
+    assert len({plan for plan, _ in named}) >= 2
+    assert any(len({plan for plan, _ in keys}) >= 2 for keys in NAME_SEARCHES.values())
     assert set(KEY_TERMS) <= set(SEARCHES)
+    home_ids = set(REAL.plan(REAL.home).indicator_ids())
+    assert {i for ids in KEY_TERMS.values() for i in ids} <= home_ids
 
 
-@pytest.mark.parametrize(("query", "indicator_ids"), CASES)
-def test_search_lists_the_named_indicator_first(search_box, query: str, indicator_ids: frozenset[str]):
+@pytest.mark.parametrize(("query", "indicators"), CASES)
+def test_search_lists_the_named_indicator_first(search_box, query: str, indicators: frozenset[tuple[str, str]]):
     page, box = search_box
     pages = result_pages(page, box, query)
-    expected = {f"indicators/{i}/" for i in indicator_ids}
+    expected = {page_url(REAL.urls.indicator(plan_id, indicator_id)) for plan_id, indicator_id in indicators}
     first = pages[:len(expected)]
     assert set(first) == expected, (
         f"searching “{query}” should list {sorted(expected)} first, but the results begin "

@@ -32,6 +32,17 @@ class Built:
     output: str
 
 
+def _page_file(out: Path, docs_path: str) -> Path:
+    """The HTML file MkDocs writes for a docs-relative Markdown page: x.html (pages are files), or
+    x/index.html should the site use directory URLs again. The path returned need not exist."""
+    stem = docs_path.removesuffix(".md")
+    as_file = out / f"{stem}.html"
+    if as_file.is_file() or stem == "index" or stem.endswith("/index"):
+        return as_file
+    as_folder = out / stem / "index.html"
+    return as_folder if as_folder.is_file() else as_file
+
+
 def _copy_project(dest: Path) -> Path:
     """A private copy of the SYNTHETIC project (both config files and the data root) at dest."""
     shutil.copytree(SYNTHETIC_PROJECT, dest, ignore=shutil.ignore_patterns("__pycache__"))
@@ -46,6 +57,38 @@ def _build_project(project: Path, work: Path, config_name: str = "carbon-site.to
                                        "--build-dir", str(build_dir)])
     assert result.exit_code == 0, result.output
     return Built(project, config, project / "datapackages", out, build_dir, result.output)
+
+
+# What a build writes, should one ever run on the repository's own projects instead of a copy.
+BUILD_LEFTOVERS = (REPO / "datapackages" / "releases.json", SYNTHETIC_PROJECT / "datapackages" / "releases.json",
+                   REPO / "site", REPO / "build", SYNTHETIC_PROJECT / "site", SYNTHETIC_PROJECT / "build")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_user_cache(tmp_path_factory: pytest.TempPathFactory):
+    """carbon-site's per-user cache (the Vega bundle) in a session temp folder, not the tester's home;
+    subprocesses inherit it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def repository_untouched():
+    """Fail the session if any integration test wrote a release history or a site into the repository."""
+    def state() -> dict[Path, tuple[int, int] | None]:
+        return {p: (p.stat().st_mtime_ns, p.stat().st_size) if p.exists() else None for p in BUILD_LEFTOVERS}
+
+    before = state()
+    yield
+    changed = [str(p) for p, now in state().items() if now != before[p]]
+    assert changed == [], f"the integration tests wrote into the repository: {changed}"
+
+
+@pytest.fixture
+def page_file():
+    """page_file(out, "plans/p/areas/1.md"): the HTML file of a docs-relative page in a built site."""
+    return _page_file
 
 
 @pytest.fixture

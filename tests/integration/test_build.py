@@ -75,14 +75,6 @@ def table(package_dir: Path, resource: str) -> list[dict[str, str]]:
     return rows(package_dir / path)
 
 
-def page(out: Path, docs_path: str) -> Path:
-    """The HTML file MkDocs writes for a docs-relative Markdown page (directory URLs)."""
-    stem = docs_path.removesuffix(".md")
-    if stem == "index" or stem.endswith("/index"):
-        return out / f"{stem}.html"
-    return out / stem / "index.html"
-
-
 def plan_home(plan_id: str) -> str:
     return "index.md" if plan_id == HOME_PLAN else f"plans/{plan_id}/index.md"
 
@@ -107,53 +99,61 @@ def test_the_fixture_has_three_plans_in_four_packages(built_synthetic):
     assert sorted(plan_packages(built_synthetic.data)) == ["synthetic-jilin", "synthetic-second-city", HOME_PLAN]
 
 
-def test_every_page_of_every_plan_is_built_under_its_own_folder(built_synthetic):
+def test_every_page_of_every_plan_is_built_under_its_own_folder(built_synthetic, page_file):
     out = built_synthetic.out
     for docs_path in ("index.md", "downloads/index.md", "downloads/dictionary.md", "methodology.md", "about.md"):
-        assert page(out, docs_path).is_file(), docs_path
+        assert page_file(out, docs_path).is_file(), docs_path
     for other in ("404.html", "search/search_index.json", "sitemap.xml"):
         assert (out / other).is_file(), other
     for plan_id, package_dir in plan_packages(built_synthetic.data).items():
         base = f"plans/{plan_id}"
         plan = table(package_dir, "plans")[0]
-        assert plan["title_zh"] in page(out, plan_home(plan_id)).read_text(encoding="utf-8"), plan_id
+        assert plan["title_zh"] in page_file(out, plan_home(plan_id)).read_text(encoding="utf-8"), plan_id
         for docs_path in ("areas/index.md", "departments/index.md", "text.md"):
-            assert page(out, f"{base}/{docs_path}").is_file(), f"{base}/{docs_path}"
+            assert page_file(out, f"{base}/{docs_path}").is_file(), f"{base}/{docs_path}"
         for area in table(package_dir, "action_areas"):
-            html = page(out, f"{base}/areas/{area['area_id']}.md").read_text(encoding="utf-8")
+            html = page_file(out, f"{base}/areas/{area['area_id']}.md").read_text(encoding="utf-8")
             assert area["name_zh"] in html, (plan_id, area["area_id"])
         for indicator in table(package_dir, "indicators"):
-            html = page(out, f"{base}/indicators/{indicator['indicator_id']}.md").read_text(encoding="utf-8")
+            html = page_file(out, f"{base}/indicators/{indicator['indicator_id']}.md").read_text(encoding="utf-8")
             assert indicator["name_zh"] in html, (plan_id, indicator["indicator_id"])
         for department in table(package_dir, "departments"):
-            html = page(out, f"{base}/departments/{department['department_id']}.md").read_text(encoding="utf-8")
+            html = page_file(out, f"{base}/departments/{department['department_id']}.md").read_text(encoding="utf-8")
             assert department["name_zh"] in html, (plan_id, department["department_id"])
 
 
-def test_nothing_of_a_plan_lives_outside_plans_folder(built_synthetic):
+def test_every_page_of_a_plan_lives_in_its_plans_folder(built_synthetic):
+    """A plan's pages live under plans/<plan_id>/; any other file about one plan's indicator (a
+    download, a chart to embed or share) is filed under that plan's id too, so ids never collide."""
     out = built_synthetic.out
+    plans = plan_packages(built_synthetic.data)
     plan_parts = {"areas", "indicators", "departments", "plan", "text", "compare"}
-    outside = [p.relative_to(out).as_posix() for p in out.rglob("*.html")
-               if p.relative_to(out).parts[0] != "plans" and plan_parts & set(p.relative_to(out).parts)]
+    files = [p.relative_to(out).with_suffix("") for p in out.rglob("*") if p.is_file()]
+    outside = [p.as_posix() for p in files if p.parts[0] != "plans" and p.parts[0] != "downloads"
+               and plan_parts & set(p.parts)]
     assert outside == []
-    assert {p.name for p in (built_synthetic.out / "plans").iterdir()} == set(plan_packages(built_synthetic.data))
+    indicator_ids = {i["indicator_id"] for d in plans.values() for i in table(d, "indicators")}
+    unfiled = [p.as_posix() for p in files if p.parts[0] != "plans" and p.name in indicator_ids
+               and not set(plans) & set(p.parts)]
+    assert unfiled == []
+    assert {p.name for p in (out / "plans").iterdir()} == set(plans)
 
 
-def test_the_province_has_a_comparison_page_and_the_cities_none(built_synthetic):
+def test_the_province_has_a_comparison_page_and_the_cities_none(built_synthetic, page_file):
     out = built_synthetic.out
-    assert page(out, "plans/synthetic-jilin/compare.md").is_file()
-    assert not (out / "plans" / HOME_PLAN / "compare").exists()
-    assert not (out / "plans" / "synthetic-second-city" / "compare").exists()
+    assert page_file(out, "plans/synthetic-jilin/compare.md").is_file()
+    assert not page_file(out, f"plans/{HOME_PLAN}/compare.md").exists()
+    assert not page_file(out, "plans/synthetic-second-city/compare.md").exists()
 
 
-def test_vega_bundle_is_shipped_once_and_pages_load_it_locally(built_synthetic):
+def test_vega_bundle_is_shipped_once_and_pages_load_it_locally(built_synthetic, page_file):
     out = built_synthetic.out
     bundle = out / "assets/vega/vega-bundle.js"
     assert "vegaEmbed" in bundle.read_text(encoding="utf-8")
     assert len(list(out.rglob("vega-bundle.js"))) == 1
     for plan_id, package_dir in plan_packages(built_synthetic.data).items():
         for indicator in table(package_dir, "indicators"):
-            html_path = page(out, f"plans/{plan_id}/indicators/{indicator['indicator_id']}.md")
+            html_path = page_file(out, f"plans/{plan_id}/indicators/{indicator['indicator_id']}.md")
             html = html_path.read_text(encoding="utf-8")
             for script in ("vega/vega-bundle.js", "javascripts/charts.js"):
                 links = re.findall(rf'src="([^"]*assets/{script})"', html)
@@ -170,13 +170,30 @@ def test_summary_line_names_the_site(built_synthetic):
 # ---------------------------------------------------------------- downloads
 
 
-def test_packages_are_downloadable_byte_for_byte_under_their_names(built_synthetic):
+def published_files(package_dir: Path) -> dict[str, bytes]:
+    """A package's files as the site must publish them: byte for byte, except that the descriptor
+    carries the site's data release as its version (checked by test_published_descriptor_...)."""
+    return {p.relative_to(package_dir).as_posix(): p.read_bytes() for p in sorted(package_dir.rglob("*"))
+            if p.is_file() and p.name != "datapackage.json"}
+
+
+def test_package_files_are_downloadable_byte_for_byte_under_the_package_name(built_synthetic):
     for package_dir in sorted(p for p in built_synthetic.data.iterdir() if p.is_dir()):
         name = descriptor(package_dir)["name"]
         download = built_synthetic.out / "downloads" / name
-        for source in sorted(p for p in package_dir.rglob("*") if p.is_file() and p.name != "README.md"):
-            rel = source.relative_to(package_dir)
-            assert (download / rel).read_bytes() == source.read_bytes(), (name, rel)
+        for rel, content in published_files(package_dir).items():
+            if rel != "README.md":  # an .md file under docs/ would be a page: the README is in the zip
+                assert (download / rel).read_bytes() == content, (name, rel)
+
+
+def test_published_descriptor_is_the_source_with_the_release_as_version(built_synthetic):
+    versions = set()
+    for package_dir in sorted(p for p in built_synthetic.data.iterdir() if p.is_dir()):
+        source = descriptor(package_dir)
+        published = json.loads((built_synthetic.out / "downloads" / source["name"] / "datapackage.json").read_bytes())
+        versions.add(published["version"])
+        assert published == {**source, "version": published["version"]}
+    assert len(versions) == 1 and re.fullmatch(r"\d{4}\.\d{2}\.\d{2}(\.\d+)?", versions.pop())
 
 
 def test_zips_hold_every_package_file_with_readme_sorted_and_dated_from_the_data(built_synthetic):
@@ -185,9 +202,10 @@ def test_zips_hold_every_package_file_with_readme_sorted_and_dated_from_the_data
     readmes = 0
     for package_dir in sorted(p for p in built_synthetic.data.iterdir() if p.is_dir()):
         name = descriptor(package_dir)["name"]
-        expected = {f"{name}/{p.relative_to(package_dir).as_posix()}": p.read_bytes()
-                    for p in package_dir.rglob("*") if p.is_file()}
+        expected = {f"{name}/{rel}": content for rel, content in published_files(package_dir).items()}
         readmes += f"{name}/README.md" in expected
+        published_descriptor = (built_synthetic.out / "downloads" / name / "datapackage.json").read_bytes()
+        expected[f"{name}/datapackage.json"] = published_descriptor
         with zipfile.ZipFile(built_synthetic.out / "downloads" / f"{name}.zip") as archive:
             names = archive.namelist()
             assert names == sorted(names)
@@ -195,7 +213,7 @@ def test_zips_hold_every_package_file_with_readme_sorted_and_dated_from_the_data
             for info in archive.infolist():
                 assert info.date_time == stamp
                 assert (info.external_attr >> 16) & 0o777 == 0o644
-                assert archive.read(info) == expected[info.filename]
+                assert archive.read(info) == expected[info.filename], info.filename
     assert readmes >= 1, "the fixture has a package with a README.md, and it must be in that zip"
 
 
@@ -210,7 +228,7 @@ def test_checksums_list_every_download_with_its_true_hash(built_synthetic):
     for rel, digest in listed.items():
         assert hashlib.sha256((downloads / rel).read_bytes()).hexdigest() == digest, rel
     listing = (downloads / "index.html").read_text(encoding="utf-8")
-    assert listed["songyuan-plan.zip"] in listing and listed["second-city.zip"] in listing
+    assert 'href="SHA256SUMS.txt"' in listing
 
 
 def test_each_plan_has_its_own_indicator_csvs_with_only_its_targets_and_values(built_synthetic):
@@ -261,19 +279,17 @@ def test_derived_csvs_refuse_formula_text_but_keep_comparator_codes():
 # ---------------------------------------------------------------- safety and determinism
 
 
-def test_two_builds_of_the_same_project_are_byte_identical(built_synthetic, copy_project, build_project, tmp_path):
-    again = build_project(copy_project(tmp_path / "project"), tmp_path)
+def test_a_second_build_is_byte_identical_and_writes_nothing_into_its_project(built_synthetic, copy_project,
+                                                                              build_project, tmp_path):
+    project = copy_project(tmp_path / "project")
+    before = tree_hash(project)
+    again = build_project(project, tmp_path)
     first, second = tree_bytes(built_synthetic.out), tree_bytes(again.out)
     assert sorted(first) == sorted(second)
     assert [rel for rel in first if first[rel] != second[rel]] == []
-
-
-def test_nothing_is_written_into_the_project_or_beside_the_site(synthetic_project, build_project, tmp_path):
-    before = tree_hash(synthetic_project)
-    built = build_project(synthetic_project, tmp_path)
-    assert tree_hash(synthetic_project) == before
-    assert not list(tmp_path.glob(".site.*-*")), "no staging or old site left beside the output"
-    assert built.out.is_dir()
+    assert tree_hash(project) == before, "same data: no new release recorded, nothing else written"
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith((".site.new-", ".site.old-"))]
+    assert leftovers == [], "no staging or old site left beside the output"
 
 
 class _ResourceLinks(HTMLParser):
@@ -318,7 +334,7 @@ def test_generated_project_alone_reproduces_the_site(built_synthetic, tmp_path):
     assert tree_bytes(project / "site") == site
 
 
-def test_unchanged_rebuild_reuses_the_site_and_a_change_rebuilds_it(synthetic_project, tmp_path):
+def test_unchanged_rebuild_reuses_the_site_and_a_change_rebuilds_it(synthetic_project, tmp_path, page_file):
     config = synthetic_project / "carbon-site.toml"
     out, build_dir = tmp_path / "site", tmp_path / "build"
     assert build(config, out, build_dir).exit_code == 0
@@ -328,18 +344,26 @@ def test_unchanged_rebuild_reuses_the_site_and_a_change_rebuilds_it(synthetic_pr
     assert again.exit_code == 0 and "内容未变" in again.output
     assert tree_bytes(out) == first
 
-    (out / "about/index.html").write_text("tampered", encoding="utf-8")
+    (out / "404.html").write_text("tampered", encoding="utf-8")
     repaired = build(config, out, build_dir)
     assert repaired.exit_code == 0 and "内容未变" not in repaired.output
     assert tree_bytes(out) == first
 
     indicators = synthetic_project / "datapackages/songyuan-plan/data/indicators.csv"
     indicators.write_bytes(indicators.read_bytes().replace("充电站数量（合成）".encode(), "公共充电站数量（合成）".encode()))
+    edited = tree_bytes(synthetic_project)
     changed = build(config, out, build_dir)
     assert changed.exit_code == 0 and "内容未变" not in changed.output
-    html = (out / "plans" / HOME_PLAN / "indicators/charging-stations/index.html").read_text(encoding="utf-8")
+    after = tree_bytes(synthetic_project)
+    # The only file a build writes into a project: the data release history, when the data changed.
+    assert [rel for rel in sorted(set(edited) | set(after)) if edited.get(rel) != after.get(rel)] == [
+        "datapackages/releases.json"]
+    latest = json.loads(after["datapackages/releases.json"])["releases"][0]
+    assert latest["targets"] == [] and latest["values"] == []
+    assert f"数据版本 {latest['version']}" in changed.output
+    html = page_file(out, f"plans/{HOME_PLAN}/indicators/charging-stations.md").read_text(encoding="utf-8")
     assert "公共充电站数量（合成）" in html
-    other = (out / "plans/synthetic-second-city/indicators/charging-stations/index.html").read_text(encoding="utf-8")
+    other = page_file(out, "plans/synthetic-second-city/indicators/charging-stations.md").read_text(encoding="utf-8")
     assert "公共充电站数量（合成）" not in other, "the other city's indicator of the same id is not touched"
 
 
@@ -362,17 +386,17 @@ def _real_plans() -> dict[str, Path]:
     return plan_packages(Path(__file__).resolve().parents[2] / "datapackages")
 
 
-def test_real_project_builds_every_plan_page_and_download(built_site):
+def test_real_project_builds_every_plan_page_and_download(built_site, page_file):
     real = _real_plans()
     assert len(real) >= 2
     home = "songyuan-carbon-peak-2023"
     assert home in real
     assert len(table(real[home], "action_areas")) == 10
     for plan_id, package_dir in real.items():
-        assert page(built_site, "index.md" if plan_id == home else f"plans/{plan_id}/index.md").is_file(), plan_id
+        assert page_file(built_site, "index.md" if plan_id == home else f"plans/{plan_id}/index.md").is_file(), plan_id
         for area in table(package_dir, "action_areas"):
-            assert page(built_site, f"plans/{plan_id}/areas/{area['area_id']}.md").is_file()
+            assert page_file(built_site, f"plans/{plan_id}/areas/{area['area_id']}.md").is_file()
             assert (built_site / "downloads/plans" / plan_id / "areas" / f"area-{area['area_id']}.csv").is_file()
         for indicator in table(package_dir, "indicators"):
-            assert page(built_site, f"plans/{plan_id}/indicators/{indicator['indicator_id']}.md").is_file()
+            assert page_file(built_site, f"plans/{plan_id}/indicators/{indicator['indicator_id']}.md").is_file()
             assert (built_site / "downloads/plans" / plan_id / "indicators" / f"{indicator['indicator_id']}.csv").is_file()

@@ -1,31 +1,22 @@
 """A failed build never touches the previous site: bad data, a failing MkDocs run and
-conflicting options all leave --out byte for byte as it was, with no staging left behind."""
+conflicting options all leave --out byte for byte as it was, with no staging left behind.
+(Interrupted and racing builds: test_interruptions.py.)"""
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from builder import cli
-from builder.cli import main
-from builder.publish import BuildFailed, build_site
 from fixtures.bad_cases import BAD_INPUT_CASES
 
-REPO = Path(__file__).resolve().parents[2]
-SYNTHETIC = REPO / "tests" / "fixtures" / "synthetic"
-SITE_SRC = REPO / "site_src"
+from builder.build import SITE_MARKER
+from builder.cli import main
+
+CARBON_SITE = Path(sys.executable).with_name("carbon-site")
 CANCELLED = "构建已取消，原网站未改动"
-
-
-def copy_data(source: Path, parent: Path) -> Path:
-    dest = parent / "datapackages"
-    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("README.md"))
-    return dest
 
 
 def tree_hash(root: Path) -> str:
@@ -37,43 +28,44 @@ def tree_hash(root: Path) -> str:
 
 
 def previous_site(parent: Path) -> tuple[Path, str]:
-    """A stand-in for the site a previous build published, and its hash."""
+    """A stand-in for the site a previous build published (with the builder's marker), and its hash."""
     out = parent / "site"
     (out / "assets").mkdir(parents=True)
     (out / "index.html").write_text("<html><body>上一次发布的网站</body></html>", encoding="utf-8")
     (out / "sitemap.xml").write_text("<urlset></urlset>", encoding="utf-8")
     (out / "assets" / "site.css").write_text("body { color: black; }", encoding="utf-8")
+    (out / SITE_MARKER).write_text("carbon-site\n", encoding="utf-8")
     return out, tree_hash(out)
 
 
 def leftovers(out: Path) -> list[str]:
-    """Staging or set-aside copies of the site left beside it."""
-    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
-
-
-def break_cell(data: Path, rel: str, line: int, old: str, new: str) -> None:
-    """Replace old by new on one physical line (header = 1) of a CSV."""
-    path = data / rel
-    lines = path.read_text(encoding="utf-8").split("\n")
-    assert old in lines[line - 1]
-    lines[line - 1] = lines[line - 1].replace(old, new, 1)
-    path.write_text("\n".join(lines), encoding="utf-8")
+    """Staging or set-aside copies of the site left beside it (the lock file is meant to stay)."""
+    return sorted(p.name for p in out.parent.iterdir()
+                  if p.name.startswith((f".{out.name}.new-", f".{out.name}.old-")))
 
 
 def invoke(*args: str):
     return CliRunner().invoke(main, list(args))
 
 
+def build_args(project: Path, out: Path, *, data: Path | None = None) -> list[str]:
+    return ["build", "--config", str(project / "carbon-site.toml"), "--data", str(data or project / "datapackages"),
+            "--out", str(out), "--build-dir", str(project.parent / "build")]
+
+
 # ---------------------------------------------------------------- bad data
 
 
-def test_bad_data_exits_1_naming_file_and_row_and_keeps_the_site(tmp_path: Path):
-    data = copy_data(SYNTHETIC, tmp_path)
-    break_cell(data, "songyuan-plan/data/targets.csv", 4, ",18,", ",abc,")
-    out, before = previous_site(tmp_path)
-    result = invoke("build", "--data", str(data), "--out", str(out), "--build-dir", str(tmp_path / "build"))
+def test_bad_data_exits_1_naming_file_and_row_and_keeps_the_site(synthetic_project):
+    targets = synthetic_project / "datapackages/songyuan-plan/data/targets.csv"
+    lines = targets.read_text(encoding="utf-8").split("\n")
+    assert ",18," in lines[3]
+    lines[3] = lines[3].replace(",18,", ",abc,", 1)
+    targets.write_text("\n".join(lines), encoding="utf-8")
+    out, before = previous_site(synthetic_project.parent)
+    result = invoke(*build_args(synthetic_project, out))
     assert result.exit_code == 1
-    assert "targets.csv:4" in result.output
+    assert "datapackages/songyuan-plan/data/targets.csv:4 [cell-type]" in result.output
     assert CANCELLED in result.output
     assert "Traceback" not in result.output
     assert tree_hash(out) == before
@@ -83,12 +75,13 @@ def test_bad_data_exits_1_naming_file_and_row_and_keeps_the_site(tmp_path: Path)
 @pytest.mark.parametrize("name", sorted(BAD_INPUT_CASES))
 def test_every_class_of_bad_input_is_refused_and_the_site_kept(name: str, tmp_path: Path):
     case = BAD_INPUT_CASES[name]
-    data = case.make(tmp_path)
+    data = case.make(tmp_path / "project")
     out, before = previous_site(tmp_path)
-    result = invoke("build", "--data", str(data), "--out", str(out), "--build-dir", str(tmp_path / "build"))
+    result = invoke("build", "--config", str(tmp_path / "project" / "carbon-site.toml"), "--data", str(data),
+                    "--out", str(out), "--build-dir", str(tmp_path / "build"))
     assert result.exit_code == 1, result.output
     assert f"[{case.code}]" in result.output
-    assert (f"{case.file}:{case.row}" if case.row else case.file) in result.output
+    assert (f"{case.file}:{case.row} " if case.row else case.file) in result.output
     assert CANCELLED in result.output
     assert "Traceback" not in result.output
     assert tree_hash(out) == before
@@ -97,47 +90,30 @@ def test_every_class_of_bad_input_is_refused_and_the_site_kept(name: str, tmp_pa
 
 
 def test_console_script_refuses_bad_data_without_a_traceback(tmp_path: Path):
-    exe = Path(sys.executable).parent / "carbon-site"
-    assert exe.is_file(), "install the package: .venv/bin/pip install -e . --no-deps"
     case = BAD_INPUT_CASES["gbk-encoded-csv"]
-    data = case.make(tmp_path)
+    data = case.make(tmp_path / "project")
     out, before = previous_site(tmp_path)
-    proc = subprocess.run([str(exe), "build", "--data", str(data), "--out", str(out),
+    proc = subprocess.run([str(CARBON_SITE), "build", "--data", str(data), "--out", str(out),
                            "--build-dir", str(tmp_path / "build")],
-                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path / "project")
     assert proc.returncode == 1
-    assert f"{case.file}:{case.row}" in proc.stderr + proc.stdout
+    assert f"{case.file}:{case.row} [{case.code}]" in proc.stderr
     assert CANCELLED in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
     assert tree_hash(out) == before
     assert leftovers(out) == []
 
 
-# ---------------------------------------------------------------- MkDocs fails
+# ---------------------------------------------------------------- MkDocs or the project fails
 
 
-def project_with(tmp_path: Path, *, broken_page: bool = False, theme: str | None = None) -> tuple[Path, Path]:
-    """A copy of site_src and mkdocs.yml, optionally with a page linking nowhere or an unknown theme."""
-    root = tmp_path / "project"
-    shutil.copytree(SITE_SRC, root / "site_src")
-    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
-    if theme:
-        config = config.replace("name: material", f"name: {theme}")
-    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
-    if broken_page:
-        page = root / "site_src" / "docs" / "indicators" / "broken-link.md"
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text("# 坏链接\n\n[不存在的页面](no-such-page.md)\n", encoding="utf-8")
-    return root / "site_src", root / "mkdocs.yml"
-
-
-def test_mkdocs_warning_fails_the_build_and_keeps_the_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    site_src, _ = project_with(tmp_path, broken_page=True)
-    monkeypatch.setattr(cli, "SITE_SRC", site_src)
-    data = copy_data(SYNTHETIC, tmp_path)
-    out, before = previous_site(tmp_path)
-    result = invoke("build", "--data", str(data), "--out", str(out), "--build-dir", str(tmp_path / "build"))
-    assert result.exit_code == 1
+def test_mkdocs_warning_fails_the_build_and_keeps_the_site(synthetic_project):
+    page = synthetic_project / "site_src" / "docs" / "notes" / "broken-link.md"
+    page.parent.mkdir(parents=True)
+    page.write_text("# 坏链接\n\n[不存在的页面](no-such-page.md)\n", encoding="utf-8")
+    out, before = previous_site(synthetic_project.parent)
+    result = invoke(*build_args(synthetic_project, out))
+    assert result.exit_code == 1, result.output
     assert "构建失败" in result.output and "no-such-page.md" in result.output
     assert CANCELLED in result.output
     assert "Traceback" not in result.output
@@ -145,73 +121,118 @@ def test_mkdocs_warning_fails_the_build_and_keeps_the_site(tmp_path: Path, monke
     assert leftovers(out) == []
 
 
-def test_bad_site_config_fails_the_build_and_keeps_the_site(tmp_path: Path):
-    site_src, mkdocs_yml = project_with(tmp_path, theme="no-such-theme")
-    data = copy_data(SYNTHETIC, tmp_path)
-    out, before = previous_site(tmp_path)
-    with pytest.raises(BuildFailed) as failure:
-        build_site(data, out, tmp_path / "build", site_src=site_src, mkdocs_yml=mkdocs_yml)
-    assert "no-such-theme" in failure.value.message + "\n".join(failure.value.details)
+def test_an_unknown_theme_in_the_projects_mkdocs_settings_fails_the_build_and_keeps_the_site(synthetic_project):
+    (synthetic_project / "mkdocs.yml").write_text("theme:\n  name: no-such-theme\n", encoding="utf-8")
+    out, before = previous_site(synthetic_project.parent)
+    result = invoke(*build_args(synthetic_project, out))
+    assert result.exit_code == 1, result.output
+    assert "no-such-theme" in result.output
+    assert CANCELLED in result.output
+    assert "Traceback" not in result.output
     assert tree_hash(out) == before
     assert leftovers(out) == []
 
 
-def test_first_build_that_fails_leaves_no_site_at_all(tmp_path: Path):
-    site_src, mkdocs_yml = project_with(tmp_path, broken_page=True)
-    data = copy_data(SYNTHETIC, tmp_path)
-    with pytest.raises(BuildFailed):
-        build_site(data, tmp_path / "site", tmp_path / "build", site_src=site_src, mkdocs_yml=mkdocs_yml)
-    assert not (tmp_path / "site").exists()
-    assert leftovers(tmp_path / "site") == []
+def test_a_project_file_named_like_a_generated_page_fails_the_build_naming_it(synthetic_project):
+    clash = synthetic_project / "site_src" / "docs" / "about.md"
+    clash.parent.mkdir(parents=True)
+    clash.write_text("# 关于（项目自己的）\n", encoding="utf-8")
+    out, before = previous_site(synthetic_project.parent)
+    result = invoke(*build_args(synthetic_project, out))
+    assert result.exit_code == 1, result.output
+    assert "site_src/docs/about.md" in result.output
+    assert tree_hash(out) == before
+
+
+def test_first_build_that_fails_leaves_no_site_at_all(synthetic_project):
+    page = synthetic_project / "site_src" / "docs" / "broken-link.md"
+    page.parent.mkdir(parents=True)
+    page.write_text("[不存在的页面](no-such-page.md)\n", encoding="utf-8")
+    out = synthetic_project.parent / "site"
+    result = invoke(*build_args(synthetic_project, out))
+    assert result.exit_code == 1
+    assert not out.exists()
+    assert leftovers(out) == []
+
+
+# ---------------------------------------------------------------- what the build says it did
+
+
+def test_a_release_history_that_cannot_be_written_is_not_reported_as_a_kept_site(synthetic_project, monkeypatch):
+    """A data folder that cannot be written (a read-only checkout, simulated: the tests run as any
+    user) after a data change: whatever the build does, it must not say the old site was kept
+    when it was replaced."""
+    from builder import cache
+
+    out, before = previous_site(synthetic_project.parent)
+    observations = synthetic_project / "datapackages/published-values/data/observations.csv"
+    text = observations.read_text(encoding="utf-8")
+    assert ",13.5," in text
+    observations.write_text(text.replace(",13.5,", ",13.6,", 1), encoding="utf-8")
+    write = cache.write_atomically
+
+    def read_only_data(path: Path, content: bytes) -> None:
+        if synthetic_project in path.parents:
+            raise PermissionError(30, "Read-only file system", str(path))
+        write(path, content)
+
+    monkeypatch.setattr(cache, "write_atomically", read_only_data)
+    result = invoke(*build_args(synthetic_project, out))
+    assert "Traceback" not in result.output
+    if tree_hash(out) != before:
+        assert CANCELLED not in result.output, result.output
+    assert leftovers(out) == []
 
 
 # ---------------------------------------------------------------- conflicting options
 
 
-def test_out_equal_to_data_is_refused_before_anything_happens(tmp_path: Path):
-    data = copy_data(SYNTHETIC, tmp_path)
+def test_out_equal_to_data_is_refused_before_anything_happens(synthetic_project):
+    data = synthetic_project / "datapackages"
     before = tree_hash(data)
-    result = invoke("build", "--data", str(data), "--out", str(data), "--build-dir", str(tmp_path / "build"))
+    result = invoke(*build_args(synthetic_project, data))
     assert result.exit_code == 2
     assert "--out" in result.output and "数据目录" in result.output
     assert tree_hash(data) == before
-    assert not (tmp_path / "build").exists()
+    assert not (synthetic_project.parent / "build").exists()
 
 
-def test_out_around_the_data_is_refused(tmp_path: Path):
-    data = copy_data(SYNTHETIC, tmp_path)
-    result = invoke("build", "--data", str(data), "--out", str(tmp_path), "--build-dir", str(tmp_path / "b"))
+def test_out_around_the_project_is_refused(synthetic_project):
+    before = tree_hash(synthetic_project)
+    result = invoke(*build_args(synthetic_project, synthetic_project.parent))
     assert result.exit_code == 2
-    assert data.is_dir()
+    assert tree_hash(synthetic_project) == before
 
 
-def test_out_inside_site_src_is_refused(tmp_path: Path):
-    data = copy_data(SYNTHETIC, tmp_path)
-    before = tree_hash(SITE_SRC)
-    target = SITE_SRC / "docs" / "published-site"
-    result = invoke("build", "--data", str(data), "--out", str(target), "--build-dir", str(tmp_path / "build"))
+def test_out_inside_the_projects_own_pages_is_refused(synthetic_project):
+    site_src = synthetic_project / "site_src"
+    (site_src / "docs").mkdir(parents=True)
+    (site_src / "docs" / "extra.md").write_text("# 自己写的页面\n", encoding="utf-8")
+    before = tree_hash(site_src)
+    target = site_src / "docs" / "published-site"
+    result = invoke(*build_args(synthetic_project, target))
     assert result.exit_code == 2
     assert "site_src" in result.output
     assert not target.exists()
-    assert tree_hash(SITE_SRC) == before
+    assert tree_hash(site_src) == before
 
 
-def test_build_dir_inside_the_data_is_refused(tmp_path: Path):
-    data = copy_data(SYNTHETIC, tmp_path)
+def test_build_dir_inside_the_data_is_refused(synthetic_project):
+    data = synthetic_project / "datapackages"
     before = tree_hash(data)
-    result = invoke("build", "--data", str(data), "--out", str(tmp_path / "site"),
-                    "--build-dir", str(data / "build"))
+    result = invoke("build", "--config", str(synthetic_project / "carbon-site.toml"),
+                    "--out", str(synthetic_project.parent / "site"), "--build-dir", str(data / "build"))
     assert result.exit_code == 2
     assert "--build-dir" in result.output
     assert tree_hash(data) == before
 
 
-def test_out_holding_other_files_is_not_replaced(tmp_path: Path):
-    data = copy_data(SYNTHETIC, tmp_path)
-    out = tmp_path / "documents"
+def test_out_holding_other_files_is_not_replaced(synthetic_project):
+    out = synthetic_project.parent / "documents"
     out.mkdir()
     (out / "notes.txt").write_text("不是网站", encoding="utf-8")
-    result = invoke("build", "--data", str(data), "--out", str(out), "--build-dir", str(tmp_path / "build"))
+    result = invoke(*build_args(synthetic_project, out))
     assert result.exit_code == 2
-    assert "index.html" in result.output
+    assert "不是本工具生成的网站" in result.output
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "不是网站"

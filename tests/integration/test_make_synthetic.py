@@ -13,6 +13,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from builder.cli import main as carbon_site
+from builder.site.urls import Urls, page_url
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "make_synthetic.py"
 CITY, PROVINCE, VALUES = "city-plan", "province-plan", "published-values"
@@ -60,13 +61,15 @@ def test_generated_project_builds_with_a_page_for_every_indicator_of_both_plans(
                                               "--out", str(site), "--build-dir", str(tmp_path / "build"), "-q"])
 
     assert result.exit_code == 0, result.output
-    assert (site / "index.html").is_file()
+    urls = Urls("synthetic-city")
+    assert (site / page_url(urls.plan_home("synthetic-city"))).is_file()
     for package, plan_id in ((CITY, "synthetic-city"), (PROVINCE, "synthetic-province")):
         for row in table(project, package, "indicators"):
-            page = site / "plans" / plan_id / "indicators" / row["indicator_id"] / "index.html"
+            page = site / page_url(urls.indicator(plan_id, row["indicator_id"]))
             assert page.is_file(), page
-    assert (site / "plans" / "synthetic-city" / "areas" / "10" / "index.html").is_file()
-    assert (site / "plans" / "synthetic-province" / "compare" / "index.html").is_file()
+    assert (site / page_url(urls.area("synthetic-city", 10))).is_file()
+    assert (site / page_url(urls.plan_home("synthetic-province"))).is_file()
+    assert (site / page_url(urls.compare("synthetic-province"))).is_file()
     assert sorted(p.name for p in project.iterdir()) == ["carbon-site.toml", "datapackages"]
 
 

@@ -1,6 +1,10 @@
-"""Peer validation: what a peer tool sees. Each package in datapackages/ and each package the
-built site offers for download (as a folder and as a zip) passes the `frictionless validate` CLI
-and the official Data Package 2.0 JSON Schema; SHA256SUMS.txt matches the downloads."""
+"""Peer validation: what a peer tool sees. Every source package (the real ones in datapackages/
+and the SYNTHETIC ones) and every package a built site offers for download (as a folder and as a
+zip) passes the `frictionless validate` CLI and the official Data Package 2.0 JSON Schema, and
+holds the same rows as its source; SHA256SUMS.txt matches the downloads.
+
+The real packages are published by the real project (fixture ``built_site``), the SYNTHETIC
+ones by the SYNTHETIC portal (fixture ``built_portal``)."""
 from __future__ import annotations
 
 import csv
@@ -8,6 +12,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -16,43 +21,27 @@ import jsonschema
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-DATA_DIR = REPO / "datapackages"
 # The official Data Package 2.0 JSON Schema, vendored unchanged (see that folder's README.md).
 SPEC = REPO / "tests" / "fixtures" / "spec" / "datapackage-2.0" / "datapackage.json"
 PROFILE_2_0 = "https://datapackage.org/profiles/2.0/datapackage.json"
-PACKAGES = sorted(p.parent.name for p in DATA_DIR.glob("*/datapackage.json"))
+ROOTS = {"real": REPO / "datapackages", "synthetic": REPO / "tests" / "fixtures" / "synthetic" / "datapackages"}
+SITES = {"real": "built_site", "synthetic": "built_portal"}
 FORMS = ["source", "download", "zip"]
 
 
+def source_packages(which: str) -> dict[str, Path]:
+    """Package name (the descriptor's) -> its source folder."""
+    found = {}
+    for descriptor in sorted(ROOTS[which].glob("*/datapackage.json")):
+        found[json.loads(descriptor.read_text(encoding="utf-8"))["name"]] = descriptor.parent
+    return found
+
+
+CASES = [pytest.param((which, name, form), id=f"{which}-{form}-{name}")
+         for which in ROOTS for name in source_packages(which) for form in FORMS]
+
+
 # ---------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def downloads(built_site: Path) -> Path:
-    folder = built_site / "downloads"
-    assert folder.is_dir(), f"the built site has no downloads/ folder: {sorted(p.name for p in built_site.iterdir())}"
-    return folder
-
-
-@pytest.fixture(scope="module")
-def unzipped(downloads: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Each downloads/<package>.zip extracted to a temp folder: package name -> its descriptor."""
-    out: dict[str, Path] = {}
-    for name in PACKAGES:
-        archive = downloads / f"{name}.zip"
-        if not archive.is_file():
-            continue
-        target = tmp_path_factory.mktemp(f"zip-{name}")
-        with zipfile.ZipFile(archive) as zf:
-            for member in zf.namelist():
-                parts = PurePosixPath(member).parts
-                assert not PurePosixPath(member).is_absolute() and ".." not in parts, (
-                    f"{archive.name}: unsafe member path {member!r}")
-            zf.extractall(target)
-        found = sorted(target.rglob("datapackage.json"))
-        assert len(found) == 1, f"{archive.name} should hold one datapackage.json, holds {found}"
-        out[name] = found[0]
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -63,28 +52,37 @@ def spec_schema() -> dict:
     return json.loads(SPEC.read_text(encoding="utf-8"))
 
 
-@pytest.fixture
-def descriptor(request, downloads_lookup) -> Path:
-    return downloads_lookup(*request.param)
-
-
 @pytest.fixture(scope="module")
-def downloads_lookup(request):
-    """Resolve (package, form) to a descriptor path; builds the site only when a published form is asked."""
-    def lookup(name: str, form: str) -> Path:
-        if form == "source":
-            return DATA_DIR / name / "datapackage.json"
-        if form == "download":
-            path = request.getfixturevalue("downloads") / name / "datapackage.json"
-            assert path.is_file(), f"the site publishes no downloads/{name}/datapackage.json"
-            return path
-        zips = request.getfixturevalue("unzipped")
-        assert name in zips, f"the site publishes no downloads/{name}.zip"
-        return zips[name]
-    return lookup
+def unzipped() -> dict:
+    """(site, package) -> the descriptor of its zip, extracted once per module into a temp folder."""
+    return {}
 
 
-CASES = [pytest.param((name, form), id=f"{form}-{name}") for name in PACKAGES for form in FORMS]
+@pytest.fixture
+def descriptor(request, unzipped, tmp_path_factory) -> Path:
+    """The descriptor of (site, package, form): the source folder's, the site's downloads/<name>/, or the zip's."""
+    which, name, form = request.param
+    if form == "source":
+        return source_packages(which)[name] / "datapackage.json"
+    downloads = request.getfixturevalue(SITES[which]) / "downloads"
+    if form == "download":
+        path = downloads / name / "datapackage.json"
+        assert path.is_file(), f"the {which} site publishes no downloads/{name}/datapackage.json"
+        return path
+    if (which, name) not in unzipped:
+        archive = downloads / f"{name}.zip"
+        assert archive.is_file(), f"the {which} site publishes no downloads/{name}.zip"
+        target = tmp_path_factory.mktemp(f"zip-{which}-{name}")
+        with zipfile.ZipFile(archive) as zf:
+            for member in zf.namelist():
+                parts = PurePosixPath(member).parts
+                assert not PurePosixPath(member).is_absolute() and ".." not in parts, (
+                    f"{archive.name}: unsafe member path {member!r}")
+            zf.extractall(target)
+        found = sorted(target.rglob("datapackage.json"))
+        assert len(found) == 1, f"{archive.name} should hold one datapackage.json, holds {found}"
+        unzipped[(which, name)] = found[0]
+    return unzipped[(which, name)]
 
 
 # ---------------------------------------------------------------- helpers
@@ -92,8 +90,8 @@ CASES = [pytest.param((name, form), id=f"{form}-{name}") for name in PACKAGES fo
 
 def _check_local_paths(path: Path) -> dict:
     """The descriptor's resources point at files inside its folder (so nothing remote is fetched)."""
-    descriptor = json.loads(path.read_text(encoding="utf-8"))
-    resources = descriptor.get("resources") or []
+    package = json.loads(path.read_text(encoding="utf-8"))
+    resources = package.get("resources") or []
     assert resources, f"{path}: no resources"
     root = path.parent.resolve()
     for resource in resources:
@@ -104,7 +102,7 @@ def _check_local_paths(path: Path) -> dict:
             target = (path.parent / p).resolve()
             assert target.is_relative_to(root) and target.is_file(), (
                 f"{path}: resource {resource.get('name')} path {p!r} is not a file inside the package")
-    return descriptor
+    return package
 
 
 def _frictionless_report(path: Path) -> tuple[int, dict]:
@@ -127,14 +125,22 @@ def _describe_report(report: dict) -> str:
     return "\n  ".join(lines[:40])
 
 
+def _read_csv(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))
+
+
 # ---------------------------------------------------------------- tests
 
 
-def test_every_package_is_published(downloads):
-    """Each package in datapackages/ is offered as a folder with datapackage.json and as a zip."""
-    assert PACKAGES, f"no datapackage.json under {DATA_DIR}"
-    missing = [f"downloads/{n}/datapackage.json" for n in PACKAGES if not (downloads / n / "datapackage.json").is_file()]
-    missing += [f"downloads/{n}.zip" for n in PACKAGES if not (downloads / f"{n}.zip").is_file()]
+@pytest.mark.parametrize("which", sorted(ROOTS))
+def test_every_package_is_published(which, request):
+    """Each source package is offered as a folder with datapackage.json and as a zip, under its name."""
+    packages = source_packages(which)
+    assert len(packages) >= 3, f"expected plan and value packages under {ROOTS[which]}"
+    downloads = request.getfixturevalue(SITES[which]) / "downloads"
+    missing = [f"downloads/{n}/datapackage.json" for n in packages if not (downloads / n / "datapackage.json").is_file()]
+    missing += [f"downloads/{n}.zip" for n in packages if not (downloads / f"{n}.zip").is_file()]
     assert not missing, f"not published: {missing}"
 
 
@@ -162,23 +168,18 @@ def test_descriptor_follows_the_data_package_2_0_schema(descriptor, spec_schema)
         f"{descriptor}: $schema is {package.get('$schema')!r}, expected {PROFILE_2_0!r}")
 
 
-def _read_csv(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        return list(csv.reader(f))
-
-
-@pytest.mark.parametrize("descriptor", [c for c in CASES if c.values[0][1] != "source"], indirect=True)
+@pytest.mark.parametrize("descriptor", [c for c in CASES if c.values[0][2] != "source"], indirect=True)
 def test_published_package_holds_the_same_data_as_the_source(descriptor, request):
     """A downloaded package lists the source package's resources, and each CSV has the same rows."""
-    name = request.node.callspec.params["descriptor"][0]
-    source = json.loads((DATA_DIR / name / "datapackage.json").read_text(encoding="utf-8"))
+    which, name, _ = request.node.callspec.params["descriptor"]
+    source_dir = source_packages(which)[name]
+    source = json.loads((source_dir / "datapackage.json").read_text(encoding="utf-8"))
     published = json.loads(descriptor.read_text(encoding="utf-8"))
     assert [r["name"] for r in published["resources"]] == [r["name"] for r in source["resources"]]
     for src, pub in zip(source["resources"], published["resources"]):
         assert pub.get("schema") == src.get("schema"), f"{descriptor}: schema of {pub['name']} differs"
-        src_rows = _read_csv(DATA_DIR / name / src["path"])
-        pub_rows = _read_csv(descriptor.parent / pub["path"])
-        assert pub_rows == src_rows, f"{descriptor.parent / pub['path']} differs from datapackages/{name}/{src['path']}"
+        assert _read_csv(descriptor.parent / pub["path"]) == _read_csv(source_dir / src["path"]), (
+            f"{descriptor.parent / pub['path']} differs from {source_dir / src['path']}")
 
 
 def _parse_sums(path: Path) -> dict[str, str]:
@@ -196,12 +197,22 @@ def _parse_sums(path: Path) -> dict[str, str]:
     return sums
 
 
-def test_checksums_match_the_downloads(downloads):
-    """`sha256sum -c SHA256SUMS.txt` would pass in downloads/, and it covers every file offered there."""
+def _old_download_paths(which: str) -> set[str]:
+    """Download files served again at an old URL by the project's [redirects] (downloads/-relative)."""
+    if which != "real":
+        return set()
+    redirects = tomllib.loads((REPO / "carbon-site.toml").read_text(encoding="utf-8")).get("redirects", {})
+    return {old.removeprefix("downloads/") for old in redirects if old.startswith("downloads/")}
+
+
+@pytest.mark.parametrize("which", sorted(ROOTS))
+def test_checksums_match_the_downloads(which, request):
+    """`sha256sum -c SHA256SUMS.txt` would pass in downloads/, and it covers every file offered there
+    (a copy served at an old URL is the same bytes as a listed file)."""
+    downloads = request.getfixturevalue(SITES[which]) / "downloads"
     sums_file = downloads / "SHA256SUMS.txt"
     assert sums_file.is_file(), "the site publishes no downloads/SHA256SUMS.txt"
     sums = _parse_sums(sums_file)
-    assert sums, "SHA256SUMS.txt is empty"
     wrong = []
     for name, digest in sums.items():
         target = (downloads / name).resolve()
@@ -212,6 +223,10 @@ def test_checksums_match_the_downloads(downloads):
     assert not wrong, "\n".join(wrong)
     offered = {p.relative_to(downloads).as_posix() for p in downloads.rglob("*")
                if p.is_file() and p.name != sums_file.name and p.suffix != ".html"}
-    assert {f"{n}.zip" for n in PACKAGES} <= offered, f"package zips missing from downloads/: {sorted(offered)}"
-    unlisted = sorted(offered - set(sums))
+    assert {f"{n}.zip" for n in source_packages(which)} <= offered
+    old = _old_download_paths(which)
+    listed_digests = set(sums.values())
+    for path in sorted(old):
+        assert hashlib.sha256((downloads / path).read_bytes()).hexdigest() in listed_digests, path
+    unlisted = sorted(offered - set(sums) - old)
     assert not unlisted, f"downloads without a checksum in SHA256SUMS.txt: {unlisted}"

@@ -128,19 +128,24 @@ def build_site(config: SiteConfig, data_dir: Path, out_dir: Path, build_dir: Pat
             timer.stop()
             return _result(project, out_dir, timer, reused=True)
         out_dir.parent.mkdir(parents=True, exist_ok=True)
+        # The generator writes into staging/site; the marker sits beside it, not inside, because
+        # MkDocs empties its output directory first (a marker inside would be gone while it runs,
+        # and a build killed then would leave a directory nobody could prove was ours).
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
         try:
             (staging / STAGING_MARKER).write_text(f"{os.getpid()}\n", encoding="utf-8")
+            new_site = staging / "site"
+            new_site.mkdir()
             try:
-                generator.build(project.config_file, staging, project.epoch, command=generator_command)
+                generator.build(project.config_file, new_site, project.epoch, command=generator_command)
             except generator.GeneratorFailed as error:
                 raise BuildFailed(error.message, error.details) from None
             timer.start("publish")
-            (staging / STAGING_MARKER).unlink()
-            (staging / SITE_MARKER).write_text("carbon-site 生成的网站；重新构建时会整个替换。\n", encoding="utf-8")
-            site_digest = cache.tree_digest(staging)
-            staging.chmod(0o755)  # mkdtemp makes it private; a web server must read the site
-            swap_into_place(staging, out_dir)
+            (new_site / SITE_MARKER).write_text("carbon-site 生成的网站；重新构建时会整个替换。\n", encoding="utf-8")
+            site_digest = cache.tree_digest(new_site)
+            new_site.chmod(0o755)
+            swap_into_place(new_site, out_dir)
+            shutil.rmtree(staging, ignore_errors=True)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -516,9 +521,12 @@ def clear_stale_staging(out_dir: Path) -> None:
     for entry in out_dir.parent.glob(f".{out_dir.name}.*-*"):
         if not entry.is_dir() or entry.is_symlink():
             continue
-        ours = entry.name.startswith((f".{out_dir.name}.new-", f".{out_dir.name}.old-"))
-        marked = (entry / STAGING_MARKER).is_file() or (entry / SITE_MARKER).is_file()
-        if ours and marked:
+        if entry.name.startswith(f".{out_dir.name}.old-") and (entry / SITE_MARKER).is_file():
+            if not out_dir.exists():  # killed between moving the old site aside and the new one in
+                entry.rename(out_dir)
+            else:
+                shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name.startswith(f".{out_dir.name}.new-") and (entry / STAGING_MARKER).is_file():
             shutil.rmtree(entry, ignore_errors=True)
 
 

@@ -228,6 +228,7 @@ def make_environment(overrides: Sequence[Path] = (), **globals_: object) -> jinj
     env.globals["indicator_link"] = _indicator_link_here
     env.globals["target_table_row"] = _target_table_row_here
     env.globals["NO_VALUE_ZH"] = zh.NO_VALUE
+    env.globals["PROJECTS_NO_STATUS_ZH"] = zh.PROJECTS_NO_STATUS
     env.globals.update(globals_)
     return env
 

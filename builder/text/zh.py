@@ -40,6 +40,9 @@ PROJECT_STATUS = {
     "completed": "已建成",
     "cancelled": "已取消",
 }
+# Said once under a list of projects none of which has a status from a public source, instead of
+# two columns repeating "unknown, no source" on every row.
+PROJECTS_NO_STATUS = "这些项目的进展（规划中、在建、已建成或已取消）都还没有找到公开来源，暂不标注状态。"
 ROLE = {"lead": "牵头", "support": "配合"}
 DIRECTION = {"higher": "越高越好", "lower": "越低越好"}
 LEVEL = {"state": "国家", "province": "省", "city": "市", "county": "县"}

@@ -161,3 +161,16 @@ def test_out_that_is_a_file_is_refused_in_chinese(bare_project, tmp_path):
     assert done.returncode == 2
     assert "是一个文件，不是目录" in done.stderr and "Usage" not in done.stderr and "Error" not in done.stderr
     assert target.read_text(encoding="utf-8") == "a file"
+
+
+def test_a_site_moved_aside_by_a_killed_swap_is_put_back_not_deleted(tmp_path):
+    # kill -9 between "old site moved aside" and "new site moved in" leaves no site at --out:
+    # the next build restores the old one rather than clearing it as debris.
+    from builder.build import SITE_MARKER, clear_stale_staging
+    aside = tmp_path / ".site.old-abc123"
+    aside.mkdir()
+    (aside / SITE_MARKER).write_text("ours", encoding="utf-8")
+    (aside / "index.html").write_text("the previous site", encoding="utf-8")
+    clear_stale_staging(tmp_path / "site")
+    assert (tmp_path / "site" / "index.html").read_text(encoding="utf-8") == "the previous site"
+    assert not aside.exists()

@@ -28,7 +28,7 @@ from builder.problems import CATALOGUE
 from builder.site import pages
 from builder.site.contexts import Contact, NavLink, SiteInfo
 from builder.site.render import make_environment, md_escape, render
-from builder.site.urls import ABOUT, CHANGELOG, HOME, METHODOLOGY, Urls, relative_link
+from builder.site.urls import ABOUT, CHANGELOG, CODES, HOME, METHODOLOGY, Urls, relative_link
 from builder.text import zh
 
 CITY, SECOND, PROVINCE = "synthetic-songyuan", "synthetic-second-city", "synthetic-jilin"
@@ -152,7 +152,7 @@ def portal(synthetic) -> Site:
 # ---------------------------------------------------------------------------
 
 def expected_pages(data: DataRoot, urls: Urls) -> set[str]:
-    expected = {METHODOLOGY, ABOUT, HOME}
+    expected = {METHODOLOGY, CODES, ABOUT, HOME}
     for plan in data.plans:
         p = plan.plan_id
         expected |= {urls.plan_home(p), urls.areas_index(p), urls.departments_index(p), urls.plan_text(p)}
@@ -316,7 +316,7 @@ def test_a_plans_home_links_its_parent_and_its_children(site):
 # area pages
 # ---------------------------------------------------------------------------
 
-def test_area_page_shows_each_target_with_its_words_indicator_and_status(synthetic, site):
+def test_area_page_shows_each_target_with_its_indicator_and_status_and_links_its_words(synthetic, site):
     for plan in synthetic.plans:
         for area in plan.areas:
             path = site.urls.area(plan.plan_id, area.area_id)
@@ -326,8 +326,10 @@ def test_area_page_shows_each_target_with_its_words_indicator_and_status(synthet
                 assert indicator.name_zh in shown
                 rows = [line for line in table.splitlines()
                         if link_to(path, site.urls.indicator(plan.plan_id, indicator.indicator_id)) in line]
+                indicator_page = text_of(site[site.urls.indicator(plan.plan_id, indicator.indicator_id)])
                 for target in plan.targets_for(indicator.indicator_id):
-                    assert target.quote_zh in shown
+                    # the area page is an overview; the plan's exact words are one link away
+                    assert target.quote_zh in indicator_page
                     word = zh.status_label(site.assessments[target.key].status)
                     assert any(word in row for row in rows), (path, target.target_id)
 
@@ -361,6 +363,24 @@ def test_the_second_citys_eleventh_area_shows_its_own_tasks_and_projects(site):
     assert "合成领域十一：碳汇能力巩固提升（合成）" in text and "二（十一）" in text
     assert "二（十一）3 合成任务：建设碳汇监测体系" in text
     assert "合成乙市碳汇监测站" in text
+
+
+def test_projects_without_any_public_status_are_listed_without_empty_status_columns(synthetic, site):
+    # Area 3 of the city has one project whose status has no source: no column of "未知" and "—",
+    # one sentence instead. Area 2 has a project with a sourced status: the full table.
+    plan = synthetic.plan(CITY)
+    by_area = {}
+    for project in plan.key_projects:
+        area = next(t.area_id for t in plan.tasks if t.task_id == project.task_id)
+        by_area.setdefault(area, []).append(project)
+    unknown = next(a for a, ps in by_area.items() if all(not p.status_source_id for p in ps))
+    known = next(a for a, ps in by_area.items() if any(p.status_source_id for p in ps))
+    quiet = section(site[site.urls.area(CITY, unknown)], "重点项目")
+    full = section(site[site.urls.area(CITY, known)], "重点项目")
+    assert "| 项目 | 条款 |\n" in quiet and "状态来源" not in quiet and zh.PROJECTS_NO_STATUS in quiet
+    assert "| 项目 | 条款 | 状态 | 状态来源 |" in full and zh.PROJECTS_NO_STATUS not in full
+    for project in by_area[unknown]:
+        assert project.name_zh in quiet
 
 
 # ---------------------------------------------------------------------------
@@ -546,15 +566,22 @@ def test_department_page_lists_its_tasks_and_their_targets(synthetic, site):
             assert link_to(index, path) in site[index]
 
 
-def test_methodology_shows_the_ladder_rules_thresholds_and_every_validation_code(site):
+def test_the_codes_page_lists_every_validation_code_with_its_title_and_hint(site):
+    # Maintainers look up a code they were shown: every code of the catalogue is on one page.
+    text = site[CODES]
+    page, shown = to_html(text), text_of(text)
+    for code, info in CATALOGUE.items():
+        assert f"<code>{code}</code>" in page and info.title in shown
+
+
+def test_methodology_shows_the_ladder_rules_thresholds_and_links_the_codes(site):
     text = site[METHODOLOGY]
     page, shown = to_html(text), text_of(text)
     for _, _, rule in zh.METHOD_RULES:
         assert rule in shown
     for label, value in zh.thresholds():
         assert label in shown and value in shown
-    for code, info in CATALOGUE.items():
-        assert f"<code>{code}</code>" in page and info.title in shown
+    assert link_to(METHODOLOGY, CODES) in text
     for status in progress.STATUSES:
         assert zh.status_label(status) in shown and zh.STATUS_MEANING[status] in shown
 

@@ -272,7 +272,7 @@ def _write_sources_sheet(sheet, data: DataRoot) -> int:
             cell.protection = OPEN
     last = existing + 1 + SPARE_SOURCE_ROWS
     letter = {c.field: get_column_letter(n) for n, c in enumerate(SOURCE_COLUMNS, start=1)}
-    prompts = {"source_id": ("来源标识", "小写字母、数字和连字符，例如 songyuan-stats-2024"),
+    prompts = {"source_id": ("来源标识", "小写字母、数字和连字符，例如 stats-bureau-2024"),
                "date": ("发布日期", "按 YYYY-MM-DD 填写，例如 2024-03-15"),
                "url": ("网址", "以 http:// 或 https:// 开头的完整网址"),
                "accessed": ("查阅日期", "打开、核对该来源的日期，按 YYYY-MM-DD 填写")}
@@ -321,7 +321,7 @@ def readme_lines(as_of: str, years: list[int]) -> list[str]:
         "最好把来源中给出该数值的原话复制到“来源原文”，需要时写备注。没有填写的行导入时会被忽略。",
         "2. 同一指标要填多个年份时：复制整行（包括灰色部分），粘贴到表格下方的空白行（这些行都可以编辑），再改年份和数值。",
         f"3. “{SOURCES_SHEET}”工作表：上方灰色行是已有来源，只供参考和选择。新来源填在下方空白行："
-        "来源标识（小写字母、数字和连字符，例如 songyuan-stats-2024）、发布者、标题、发布日期、网址、查阅日期，需要时写备注。"
+        "来源标识（小写字母、数字和连字符，例如 stats-bureau-2024）、发布者、标题、发布日期、网址、查阅日期，需要时写备注。"
         f"填好后，“{VALUES_SHEET}”的“来源标识”下拉列表中就能选到它。",
         f"4. 年份的下拉列表为 {years[-1]}—{years[0]} 年；数据状态的下拉列表为 初步数、最终数、修订数。",
         "",

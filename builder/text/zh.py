@@ -377,10 +377,12 @@ def chart_words(target: Target, indicator: Indicator) -> str:
 
 def chart_observation_note(obs: Observation, *, as_base: bool) -> str:
     """The table's note on a published value: its status, its own note, and whether it is the base."""
-    note = VALUE_STATUS.get(obs.status, obs.status)
+    parts = [VALUE_STATUS.get(obs.status, obs.status)]
     if obs.note:
-        note = f"{note}；{obs.note}"
-    return f"{note}；作为基准" if as_base else note
+        parts.append(obs.note.rstrip("。；;. "))  # the maintainer's sentence ends where the next part begins
+    if as_base:
+        parts.append("作为基准")
+    return "；".join(parts)
 
 
 def chart_base_note(target: Target, assessment: Assessment) -> str:

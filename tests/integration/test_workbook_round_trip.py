@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -276,6 +277,15 @@ def test_a_maintainers_round_trip_from_template_to_site(saved_by, project, tmp_p
     page = built.out / page_url(Urls(HOME_PLAN).indicator(HOME_PLAN, "non-fossil-share"))
     html = page.read_text(encoding="utf-8")
     assert "17.1%" in html and "合成2024年国民经济和社会发展统计公报" in html
+    # its target now has a status judged from published values, not "nothing published"
+    assert re.search(r'class="status status--(?!no-data)[a-z-]+"', html)
+    # the import is a new release: newest first on 更新记录 and in the feed, naming the value
+    changelog = (built.out / "changelog.html").read_text(encoding="utf-8")
+    newest = changelog.split("<h2", 2)[1]
+    assert "非化石能源消费比重（合成）" in newest and "2024" in newest and "17.1%" in newest
+    feed = (built.out / "feed.xml").read_text(encoding="utf-8")
+    first_entry = feed.split("<entry>", 2)[1]
+    assert "非化石能源消费比重（合成）" in first_entry and "17.1%" in first_entry
 
 
 def test_a_value_with_an_existing_key_corrects_that_row_in_place(project, tmp_path, monkeypatch):

@@ -228,3 +228,11 @@ def test_thresholds_table_shows_the_constants():
 
 def test_chart_series_words_are_separate_from_their_keys():
     assert zh.SERIES == {"observed": "公开数值", "base": "基准", "target": "目标", "path": "所需路径"}
+
+
+@pytest.mark.parametrize("note", ["合成说明。", "合成说明", "合成说明；"])
+def test_a_values_note_in_the_chart_table_joins_without_doubled_punctuation(note):
+    obs = Observation(PLAN, "share", 2025, 28.5, "preliminary", "syn-source", note=note)
+    assert zh.chart_observation_note(obs, as_base=True) == "初步数；合成说明；作为基准"
+    assert zh.chart_observation_note(obs, as_base=False) == "初步数；合成说明"
+    assert zh.chart_observation_note(Observation(PLAN, "share", 2025, 1.0, "final", "s"), as_base=False) == "最终数"

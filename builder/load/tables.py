@@ -58,6 +58,15 @@ ENUM_MEANINGS = {
     "higher": "越高越好", "lower": "越低越好", "state": "国家", "province": "省级", "city": "地级市", "county": "县级",
     "true": "是", "false": "否",
 }
+# What each format (a field's constraints.pattern) asks for, in words: for messages and the data dictionary.
+PATTERN_WORDS = {
+    ID_PATTERN: "小写字母、数字和连字符（-），例如 forest-coverage",
+    "^[0-9]{6}$": "6 位数字（行政区划代码），例如 220700",
+    "^source/[A-Za-z0-9._-]+\\.txt$": "source/ 文件夹中的 .txt 文件，文件名只用字母、数字、点、下划线和连字符",
+    "^https?://\\S+$": "以 http:// 或 https:// 开头的完整网址，不含空格",
+    "^[一二三四五六七八九十]+(（[一二三四五六七八九十]+）)?([0-9]{1,3})?$":
+        "条款编号：中文数字，可接全角括号中的中文数字和阿拉伯数字，例如 三、三（一）、二（十一）3",
+}
 CONSTRAINT_HINTS = {
     "required": "这一格必填：按规划原文或来源填写；确实没有的，请先确认该字段是否允许留空（见数据字典）",
     "enum": "从括号中列出的取值里选一个，照原样填写（区分大小写，不要加空格）",
@@ -732,6 +741,8 @@ def constraint_hint(name: str, column: dict) -> str | None:
             return "标识只用小写字母、数字和连字符，例如 forest-coverage；不要用空格、下划线或中文"
         if pattern.startswith("^https?"):
             return "网址要以 http:// 或 https:// 开头，中间不能有空格；从浏览器地址栏复制完整网址"
+        if pattern in PATTERN_WORDS:
+            return f"按格式填写：{PATTERN_WORDS[pattern]}"
         return f"按该字段的格式填写（见数据字典中“{column.get('title') or column.get('name')}”的说明）"
     return CONSTRAINT_HINTS.get(name)
 
@@ -753,7 +764,10 @@ def constraint_message(e, column: dict) -> str:
     if name == "pattern":
         if constraints.get("pattern") == ID_PATTERN:
             return f"“{cell}” 格式不对：标识只能由小写字母、数字和连字符组成（如 non-fossil-share），不能有空格或大写"
-        return f"“{cell}” 不符合格式 {constraints.get('pattern')}"
+        words = PATTERN_WORDS.get(constraints.get("pattern"))
+        if words:
+            return f"“{cell}” 格式不对，应为{words}"
+        return f"“{cell}” 不符合格式 {visible(str(constraints.get('pattern')))}"
     if name in ("minimum", "exclusiveMinimum"):
         return f"“{cell}” 小于允许的最小值 {constraints.get(name)}"
     if name in ("maximum", "exclusiveMaximum"):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from builder import rows
 from builder.excel import csv_bytes
+from builder.load.tables import PATTERN_WORDS, enum_text
 from builder.model import DataRoot, Package, PlanPackage
 from builder.progress import Assessment
 from builder.site import contexts as c
@@ -205,12 +206,14 @@ def _constraints_text(field: Mapping) -> str:
     if constraints.get("unique"):
         parts.append("不重复")
     if "enum" in constraints:
-        parts.append("取值：" + "、".join(str(v) for v in constraints["enum"]))
+        parts.append("取值：" + enum_text(constraints["enum"]))
     for key, label in (("minimum", "最小值"), ("maximum", "最大值"), ("minLength", "最短"), ("maxLength", "最长")):
         if key in constraints:
             parts.append(f"{label} {constraints[key]}")
     if "pattern" in constraints:
-        parts.append(f"格式（正则）：{constraints['pattern']}")
+        pattern = str(constraints["pattern"])
+        # in words where the format is one of the schema's own; the regular expression stays in datapackage.json
+        parts.append(f"格式：{PATTERN_WORDS[pattern]}" if pattern in PATTERN_WORDS else f"格式须符合正则表达式 {pattern}")
     return "；".join(parts)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import json
 import os
 import re
@@ -400,3 +401,26 @@ def test_real_project_builds_every_plan_page_and_download(built_site, page_file)
         for indicator in table(package_dir, "indicators"):
             assert page_file(built_site, f"plans/{plan_id}/indicators/{indicator['indicator_id']}.md").is_file()
             assert (built_site / "downloads/plans" / plan_id / "indicators" / f"{indicator['indicator_id']}.csv").is_file()
+
+
+def test_the_data_dictionary_explains_every_field_and_every_derived_column_in_words(built_synthetic, page_file):
+    # A journalist reads what each column holds and may hold without reading a regular expression.
+    site = built_synthetic.out
+    page = page_file(site, "downloads/dictionary.md").read_text(encoding="utf-8")
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    for package_dir in sorted(p for p in built_synthetic.data.iterdir() if (p / "datapackage.json").is_file()):
+        for resource in descriptor(package_dir)["resources"]:
+            for field in resource["schema"]["fields"]:
+                assert field["name"] in text and field["title"] in text, (package_dir.name, field["name"])
+                for value in (field.get("constraints") or {}).get("enum", []):
+                    assert re.search(re.escape(str(value)) + r"（[^）]+）", text), (field["name"], value)
+    assert "^" not in text and "正则" not in text, "formats are described in words"
+    assert "小写字母、数字和连字符" in text and "条款编号" in text
+    packages = {p.name for p in built_synthetic.data.iterdir() if p.is_dir()}
+    derived = [p for p in (site / "downloads").rglob("*.csv")
+               if p.relative_to(site / "downloads").parts[0] not in packages]
+    assert derived
+    for csv_file in derived:
+        header = next(csv.reader(csv_file.read_text(encoding="utf-8-sig").splitlines()))
+        for column in header:
+            assert re.search(rf"<code>{re.escape(column)}</code></td>\s*<td>[^<]*[\u4e00-\u9fff]", page), (csv_file, column)

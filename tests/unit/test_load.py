@@ -17,6 +17,7 @@ from frictionless import errors as frictionless_errors
 
 from builder.checks import validate_data_root
 from builder.load import MAX_CSV_BYTES, Table, display_prefix, load_data_root, map_error
+from builder.load.tables import PATTERN_WORDS
 from builder.model import Furniture, PlanPackage, ValuesPackage
 
 D = "datapackages"
@@ -650,3 +651,17 @@ def test_pointing_at_one_package_instead_of_the_root_says_so(synthetic_root):
     _, problems = load_data_root(synthetic_root / SY)
     hints = [p.hint or "" for p in problems]
     assert any("而不是单个数据包" in hint for hint in hints), [(p.code, p.file, p.hint) for p in problems]
+
+
+def test_every_format_the_schema_uses_is_described_in_words():
+    # The data dictionary and the validation messages say what a format asks for; a new pattern in the
+    # descriptors carbon-site init writes must come with its words.
+    scaffold = Path(__file__).resolve().parents[2] / "builder" / "scaffold"
+    patterns = set()
+    for descriptor in scaffold.glob("*.json"):
+        for resource in json.loads(descriptor.read_text(encoding="utf-8")).get("resources", []):
+            for field in resource.get("schema", {}).get("fields", []):
+                pattern = (field.get("constraints") or {}).get("pattern")
+                if pattern:
+                    patterns.add(pattern)
+    assert patterns and patterns <= set(PATTERN_WORDS), patterns - set(PATTERN_WORDS)

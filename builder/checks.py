@@ -83,9 +83,14 @@ def records(data: DataRoot) -> Iterator[tuple[str, object]]:
 def enum_fields(data: DataRoot, folder: str, resource: str) -> set[str]:
     """Fields whose values come from a fixed list (e.g. comparator "="): never free text."""
     package = data.package(folder)
-    for res in (package.descriptor.get("resources", []) if package else []):
-        if res.get("name") == resource:
-            return {f["name"] for f in res["schema"]["fields"] if "enum" in f.get("constraints", {})}
+    resources = package.descriptor.get("resources", []) if package else []
+    # the descriptor may be malformed (that is reported by the loader); read only what is well formed
+    for res in resources if isinstance(resources, list) else []:
+        if isinstance(res, dict) and res.get("name") == resource and isinstance(res.get("schema"), dict):
+            fields = res["schema"].get("fields")
+            return {f["name"] for f in fields if isinstance(f, dict) and isinstance(f.get("name"), str)
+                    and isinstance(f.get("constraints"), dict) and "enum" in f["constraints"]} \
+                if isinstance(fields, list) else set()
     return set()
 
 

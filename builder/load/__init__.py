@@ -151,7 +151,7 @@ class _RootLoader:
             self.add("descriptor-invalid", "datapackage.json 缺少 resources 列表，或它不是非空数组", file=file,
                      field="resources")
             return None, ()
-        names = {r.get("name") for r in resources if isinstance(r, dict)}
+        names = {r.get("name") for r in resources if isinstance(r, dict) and isinstance(r.get("name"), str)}
         if "plans" in names:
             return "plan", PLAN_RESOURCES
         if names & set(VALUES_RESOURCES):

@@ -286,7 +286,7 @@ class PackageReader:
             ok = self.check_constraints(column, bad) and ok
         key = schema.get("primaryKey", [])
         key = [key] if isinstance(key, str) else key
-        if not isinstance(key, list) or any(k not in declared for k in key):
+        if not isinstance(key, list) or not all(isinstance(k, str) for k in key) or any(k not in declared for k in key):
             ok = bad(f"primaryKey {json.dumps(key, ensure_ascii=False)} 中有 schema 里没有的字段", "primaryKey")
         missing_values = schema.get("missingValues", [""])
         if not isinstance(missing_values, list) or not all(isinstance(v, str) for v in missing_values):
@@ -481,8 +481,24 @@ class PackageReader:
             return
         for task in report.tasks:
             table = tables[task.name]
-            self.report.extend(map_errors(task.errors, table, tables))
             table.bad_rows.update(e.row_number for e in task.errors if getattr(e, "row_number", None))
+            # A row shorter than the header that frictionless did not report (a file cut off in its
+            # last row, where it guesses the header wrongly) is reported here and left out too.
+            reported = {e.row_number for e in task.errors if e.type == "missing-cell"}
+            for number, record in enumerate(table.records, start=2):
+                if len(record) < len(table.header) and number not in reported:
+                    self.add("missing-cell", f"该行只有 {len(record)} 个单元格，表头有 {len(table.header)} 列",
+                             file=table.file, row=table.line(number))
+                    table.bad_rows.add(number)
+        for task in report.tasks:
+            table = tables[task.name]
+            # The header was checked before (a table with a bad header never gets here): a label error
+            # now is frictionless guessing the header of a cut-off file, not a second problem. A key into
+            # a table with rows left out may point at one of them: reported once those rows are fixed.
+            errors = [e for e in task.errors if e.type not in LABEL_CODES
+                      and not (e.type == "foreign-key" and tables.get(e.reference_name or table.resource) is not None
+                               and tables[e.reference_name or table.resource].bad_rows)]
+            self.report.extend(map_errors(errors, table, tables))
         for name, table in tables.items():
             if table.bad_rows:
                 self.incomplete.add(name)
@@ -497,6 +513,9 @@ class PackageReader:
         objects = []
         for index, record in enumerate(table.records, start=2):
             if index in table.bad_rows:
+                continue
+            if len(record) < len(table.header):  # reported by validate_tables; never indexed past its end
+                self.incomplete.add(table.resource)
                 continue
             line = table.line(index)
             values = {}
@@ -598,8 +617,10 @@ def parse_cell(cell: str, table_type: str, column: dict):
 
 
 def as_list(value) -> list:
-    """A key's fields as a list (a single name may be written as a string)."""
-    return [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
+    """A key's fields as a list (a single name may be written as a string); [] unless every name is text."""
+    if isinstance(value, str):
+        return [value]
+    return list(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else []
 
 
 def foreign_key_problem(fk, res_name: str, schema: dict, usable: dict[str, dict]) -> str | None:
@@ -707,12 +728,18 @@ def map_error(e, table: Table, tables: dict[str, Table], fields_by_name: dict) -
                        hint=f"检查拼写，或先在 {ref.file if ref else e.reference_name} 中添加该行", **where)
     if e.type == "blank-row":
         return problem("blank-row", "这一行是空行", **where)
-    label_codes = {"missing-label": "missing-column", "extra-label": "extra-column",
-                   "incorrect-label": "renamed-column", "duplicate-label": "duplicate-column",
-                   "blank-label": "extra-column"}
-    if e.type in label_codes:
-        return problem(label_codes[e.type], f"表头第 {e.field_number} 列：{e.message}", field=field_name, **where)
-    return problem("table-invalid", f"{e.type}：{visible(e.message)}", field=field_name, **where)
+    if e.type in LABEL_CODES:
+        label = visible(str(getattr(e, "label", "") or ""))
+        return problem(LABEL_CODES[e.type], f"表头第 {e.field_number} 列：{LABEL_MESSAGES[e.type].format(label=label, name=field_name)}",
+                       field=field_name, **where)
+    return problem("table-invalid", f"表格无法通过校验（{e.type}）：{visible(e.message)}", field=field_name, **where)
+
+
+LABEL_CODES = {"missing-label": "missing-column", "extra-label": "extra-column", "incorrect-label": "renamed-column",
+               "duplicate-label": "duplicate-column", "blank-label": "extra-column"}
+LABEL_MESSAGES = {"missing-label": "缺少列“{name}”", "extra-label": "列“{label}”不在 schema 中",
+                  "incorrect-label": "列名“{label}”应为“{name}”", "duplicate-label": "列名“{label}”重复",
+                  "blank-label": "没有列名"}
 
 
 def _constraint_name(e) -> str:

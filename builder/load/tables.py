@@ -101,6 +101,7 @@ class Table:
     records: list[list[str]]  # data rows, without the header
     lines: list[int]  # physical line on which each record starts; lines[0] is the header
     bad_rows: set[int] = field(default_factory=set)  # frictionless row numbers (header = 1) found invalid
+    misread: bool = False  # frictionless guessed another header (a file cut off): its key checks are not trusted
 
     def line(self, row_number: int) -> int:
         """Physical line of a frictionless row number (header = 1); differs when a cell spans lines."""
@@ -482,6 +483,9 @@ class PackageReader:
         for task in report.tasks:
             table = tables[task.name]
             table.bad_rows.update(e.row_number for e in task.errors if getattr(e, "row_number", None))
+            # Our header check passed (a table with a bad header never gets here): a label error now means
+            # frictionless guessed the header of a cut-off file and read the table wrongly.
+            table.misread = any(e.type in LABEL_CODES for e in task.errors)
             # A row shorter than the header that frictionless did not report (a file cut off in its
             # last row, where it guesses the header wrongly) is reported here and left out too.
             reported = {e.row_number for e in task.errors if e.type == "missing-cell"}
@@ -492,12 +496,11 @@ class PackageReader:
                     table.bad_rows.add(number)
         for task in report.tasks:
             table = tables[task.name]
-            # The header was checked before (a table with a bad header never gets here): a label error
-            # now is frictionless guessing the header of a cut-off file, not a second problem. A key into
-            # a table with rows left out may point at one of them: reported once those rows are fixed.
+            # Label errors and key checks against a misread table say nothing about the data: the short
+            # row is reported instead, and the keys are checked again once it is fixed.
             errors = [e for e in task.errors if e.type not in LABEL_CODES
-                      and not (e.type == "foreign-key" and tables.get(e.reference_name or table.resource) is not None
-                               and tables[e.reference_name or table.resource].bad_rows)]
+                      and not (e.type == "foreign-key" and (table.misread or getattr(
+                          tables.get(e.reference_name or table.resource), "misread", False)))]
             self.report.extend(map_errors(errors, table, tables))
         for name, table in tables.items():
             if table.bad_rows:

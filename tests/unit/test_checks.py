@@ -527,3 +527,15 @@ def test_plausible_years_follow_the_data_not_the_clock(data):
     assert checks.as_of_year(older) == 2021
     flagged = [(p.row, p.field) for p in checks.check_observations(older) if p.code == "implausible-year"]
     assert flagged == [(9, "year"), (12, "year"), (19, "year"), (23, "year")]  # the four 2023 values
+
+
+def test_problems_of_every_kind_in_one_file_are_reported_in_one_run(synthetic_root):
+    # A percent sign (a cell error, found while reading) and an unknown indicator (found by the
+    # checks, across packages) in the same file: both in the first run, not one after the other.
+    set_cell(synthetic_root, OBSERVATIONS_CSV, 2, "value", "18.0%")
+    set_cell(synthetic_root, OBSERVATIONS_CSV, 3, "indicator_id", "charging-station")
+    result = validate_data_root(synthetic_root, date.today())
+    found = {(p.code, p.row, p.field) for p in result.problems if p.file.endswith(OBSERVATIONS_CSV)}
+    assert {("cell-type", 2, "value"), ("unknown-indicator", 3, "indicator_id")} <= found, found
+    unknown = next(p for p in result.problems if p.code == "unknown-indicator")
+    assert "charging-stations" in unknown.message, "the nearest existing id is suggested"

@@ -132,6 +132,12 @@ def served_portal(built_portal: Path) -> Iterator[Served]:
 
 
 @pytest.fixture(scope="module")
+def browser(chromium: Browser) -> Browser:
+    """The module's chromium, for tests that open their own pages and contexts."""
+    return chromium
+
+
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     """One Debian chromium per test module. (Not per session: Playwright's sync API allows one
     instance at a time in a thread, and a module may start its own.)"""

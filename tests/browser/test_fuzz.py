@@ -25,13 +25,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
 SYNTHETIC = REPO / "tests" / "fixtures" / "synthetic"
-CHROMIUM = "/usr/lib/chromium/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"]
 CLI = str(Path(sys.executable).parent / "carbon-site")
 
 # One payload per round; {m} becomes a marker naming the field, so a fired hook says which field it was.
@@ -137,14 +133,6 @@ def project(tmp_path: Path, name: str) -> Path:
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
 
 
 def test_fields_the_schema_refuses_are_refused_by_validate_naming_the_file(tmp_path):

@@ -18,13 +18,9 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
 SYNTHETIC = REPO / "tests" / "fixtures" / "synthetic"
-CHROMIUM = "/usr/lib/chromium/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"]
 OBSERVED_COLOUR = "#1f5a96"
 
 DRAW_ALL = """async () => {
@@ -65,14 +61,6 @@ CHARTS_HELPER = "window.charts = () => [...document.querySelectorAll('.chart[dat
 class _Quiet(SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002
         pass
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
 
 
 def serve(site: Path):

@@ -485,7 +485,7 @@ class PackageReader:
             table.bad_rows.update(e.row_number for e in task.errors if getattr(e, "row_number", None))
             # Our header check passed (a table with a bad header never gets here): a label error now means
             # frictionless guessed the header of a cut-off file and read the table wrongly.
-            table.misread = any(e.type in LABEL_CODES for e in task.errors)
+            table.misread = any(e.type in LABEL_ERRORS for e in task.errors)
             # A row shorter than the header that frictionless did not report (a file cut off in its
             # last row, where it guesses the header wrongly) is reported here and left out too.
             reported = {e.row_number for e in task.errors if e.type == "missing-cell"}
@@ -498,13 +498,14 @@ class PackageReader:
             table = tables[task.name]
             # Label errors and key checks against a misread table say nothing about the data: the short
             # row is reported instead, and the keys are checked again once it is fixed.
-            errors = [e for e in task.errors if e.type not in LABEL_CODES
+            errors = [e for e in task.errors if e.type not in LABEL_ERRORS
                       and not (e.type == "foreign-key" and (table.misread or getattr(
                           tables.get(e.reference_name or table.resource), "misread", False)))]
             self.report.extend(map_errors(errors, table, tables))
         for name, table in tables.items():
             if table.bad_rows:
                 self.incomplete.add(name)
+
     def build_objects(self, table: Table, filled: dict | None = None) -> list:
         """Model objects for every row frictionless found valid (others are left out); filled: loader-set fields."""
         model = MODELS[table.resource]
@@ -515,10 +516,7 @@ class PackageReader:
         extra = {"package": table.package, **(filled or {})}
         objects = []
         for index, record in enumerate(table.records, start=2):
-            if index in table.bad_rows:
-                continue
-            if len(record) < len(table.header):  # reported by validate_tables; never indexed past its end
-                self.incomplete.add(table.resource)
+            if index in table.bad_rows:  # short rows among them (validate_tables): never indexed past the end
                 continue
             line = table.line(index)
             values = {}
@@ -731,18 +729,11 @@ def map_error(e, table: Table, tables: dict[str, Table], fields_by_name: dict) -
                        hint=f"检查拼写，或先在 {ref.file if ref else e.reference_name} 中添加该行", **where)
     if e.type == "blank-row":
         return problem("blank-row", "这一行是空行", **where)
-    if e.type in LABEL_CODES:
-        label = visible(str(getattr(e, "label", "") or ""))
-        return problem(LABEL_CODES[e.type], f"表头第 {e.field_number} 列：{LABEL_MESSAGES[e.type].format(label=label, name=field_name)}",
-                       field=field_name, **where)
     return problem("table-invalid", f"表格无法通过校验（{e.type}）：{visible(e.message)}", field=field_name, **where)
 
 
-LABEL_CODES = {"missing-label": "missing-column", "extra-label": "extra-column", "incorrect-label": "renamed-column",
-               "duplicate-label": "duplicate-column", "blank-label": "extra-column"}
-LABEL_MESSAGES = {"missing-label": "缺少列“{name}”", "extra-label": "列“{label}”不在 schema 中",
-                  "incorrect-label": "列名“{label}”应为“{name}”", "duplicate-label": "列名“{label}”重复",
-                  "blank-label": "没有列名"}
+# frictionless's header errors; never reported, since the header was checked before (check_header)
+LABEL_ERRORS = frozenset({"missing-label", "extra-label", "incorrect-label", "duplicate-label", "blank-label"})
 
 
 def _constraint_name(e) -> str:
